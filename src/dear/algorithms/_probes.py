@@ -1,0 +1,33 @@
+"""Vectorised constructors for CLRS probe encodings.
+
+The algorithm kernels record compact integer traces (a node index per step, a colour per
+node); these helpers turn them into CLRS's one-hot / float encodings in one NumPy call
+instead of one Python call per step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def mask_one(index: np.ndarray | int, n: int) -> np.ndarray:
+    """One-hot over ``n`` nodes; ``index`` of shape ``[...]`` gives ``[..., n]`` floats."""
+    index = np.asarray(index)
+    out = np.zeros(index.shape + (n,))
+    np.put_along_axis(out, index[..., None], 1.0, axis=-1)
+    return out
+
+
+def categorical(values: np.ndarray, num_classes: int) -> np.ndarray:
+    """One-hot over the last axis (CLRS ``array_cat``)."""
+    return mask_one(values, num_classes)
+
+
+def graph(A: np.ndarray) -> np.ndarray:
+    """CLRS's ``adj`` probe: nonzero weights plus self-loops, as floats."""
+    return ((A + np.eye(A.shape[-1])) != 0).astype(np.float64)
+
+
+def node_positions(n: int) -> np.ndarray:
+    """CLRS's ``pos`` input: ``i / n``."""
+    return np.arange(n) / n

@@ -1,0 +1,99 @@
+"""Run a reference algorithm on CLRS-named inputs, validating them first."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from dear.algorithms import REGISTRY
+from dear.algorithms._probes import graph, mask_one, node_positions
+from dear.data.trajectory import Trajectory
+from dear.specs import SPECS, Location, Stage, check_algorithm
+
+MIN_NODES = 2
+
+
+def _as_float_array(name: str, value: object) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"input {name!r} must be numeric, got {type(value).__name__}") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"input {name!r} contains NaN or Inf; give finite values")
+    return array
+
+
+def _expected_shape(location: str, n: int) -> tuple[int, ...]:
+    return {Location.NODE: (n,), Location.EDGE: (n, n), Location.GRAPH: ()}[location]
+
+
+def _source_index(s: np.ndarray, n: int) -> int:
+    if s.shape == ():
+        index = int(s)
+        if index != s or not 0 <= index < n:
+            raise ValueError(f"input 's' must be a node index in [0, {n}), got {s}")
+        return index
+    if s.shape != (n,) or not np.isin(s, (0.0, 1.0)).all() or s.sum() != 1:
+        raise ValueError(f"input 's' must be a one-hot vector of length {n} or a node index")
+    return int(np.argmax(s))
+
+
+def complete_inputs(algorithm: str, inputs: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """Validate ``inputs`` against the spec, derive ``pos``/``adj`` when absent, one-hot ``s``."""
+    spec = check_algorithm(algorithm)
+    if not isinstance(inputs, Mapping):
+        raise ValueError(f"inputs must be a mapping of probe name to array, got {type(inputs).__name__}")
+    wanted = {name for name, (stage, _, _) in spec.items() if stage == Stage.INPUT}
+    unknown = set(inputs) - wanted
+    if unknown:
+        raise ValueError(
+            f"{algorithm} has no input probe(s) {sorted(unknown)}; its inputs are {sorted(wanted)}"
+        )
+    data = {name: _as_float_array(name, value) for name, value in inputs.items()}
+    main = "A" if "A" in wanted else "key"
+    if main not in data:
+        raise ValueError(f"{algorithm} needs input {main!r}")
+    n = data[main].shape[0] if data[main].ndim else 0
+    if n < MIN_NODES:
+        raise ValueError(f"{algorithm} needs at least {MIN_NODES} nodes, got {n}")
+    data.setdefault("pos", node_positions(n))
+    if main == "A":
+        data.setdefault("adj", graph(data["A"]))
+    if "s" in wanted:
+        if "s" not in data:
+            raise ValueError(f"{algorithm} needs a source node 's'")
+        data["s"] = mask_one(_source_index(data["s"], n), n)
+    if "target" in wanted and "target" not in data:
+        raise ValueError(f"{algorithm} needs a scalar 'target'")
+    for name in wanted:
+        expected = _expected_shape(spec[name][1], n)
+        if data[name].shape != expected:
+            raise ValueError(
+                f"input {name!r} of {algorithm} must have shape {expected}, got {data[name].shape}"
+            )
+    return {name: data[name] for name in spec if name in wanted}
+
+
+def run_reference(algorithm: str, inputs: dict[str, np.ndarray]) -> Trajectory:
+    """Execute on already validated inputs (the hot path of :func:`generate`)."""
+    spec = SPECS[algorithm]
+    args: list[object] = [inputs["A"] if "A" in spec else inputs["key"]]
+    if "s" in spec and spec["s"][0] == Stage.INPUT:
+        args.append(int(np.argmax(inputs["s"])))
+    if "target" in spec:
+        args.append(float(inputs["target"]))
+    run = REGISTRY[algorithm](*args)
+    length = next(iter(run.hints.values())).shape[0]
+    return Trajectory(algorithm, inputs, run.hints, run.outputs, length)
+
+
+
+def execute(algorithm: str, inputs: Mapping[str, object]) -> Trajectory:
+    """Run ``algorithm`` on CLRS-named ``inputs`` (no batch axis) and record its trajectory.
+
+    ``inputs`` holds ``A`` (edge weights, ``[n, n]``) and, where the algorithm has a source,
+    ``s`` (one-hot ``[n]`` or a node index); array algorithms take ``key`` (and ``target``).
+    ``pos`` and ``adj`` are derived as CLRS does when not given.
+    """
+    return run_reference(algorithm, complete_inputs(algorithm, inputs))

@@ -1,0 +1,165 @@
+"""Input generators with CLRS-30's distributions (Erdős–Rényi graphs, uniform keys).
+
+Every draw takes an explicit ``numpy.random.Generator`` so that sample ``i`` of a dataset
+depends only on ``(seed, i)``: the same on any machine and for any number of workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from dear.algorithms._probes import graph, mask_one, node_positions
+
+#: Edge probabilities of the DEAR paper's training distribution.
+PAPER_EDGE_PROBABILITIES: tuple[float, ...] = tuple(np.round(np.arange(1, 10) / 10, 1))
+
+
+@dataclass(frozen=True)
+class GraphKind:
+    """How CLRS draws the graph of an algorithm."""
+
+    directed: bool
+    weighted: bool
+    acyclic: bool = False
+    community: bool = False  # CLRS's perturbed 4-community graph (SCC)
+    source: bool = True
+
+
+def er_graph(
+    rng: np.random.Generator,
+    n: int,
+    p: float,
+    *,
+    directed: bool,
+    weighted: bool,
+    acyclic: bool = False,
+    low: float = 0.0,
+    high: float = 1.0,
+) -> np.ndarray:
+    """CLRS's ``_random_er_graph``: undirected graphs keep an edge only if both directions were
+    drawn, and their weights are symmetrised as ``sqrt(w * w.T + 1e-3)``."""
+    mat = (rng.random((n, n)) < p).astype(np.float64)
+    if not directed:
+        mat *= mat.T
+    elif acyclic:
+        perm = rng.permutation(n)
+        mat = np.triu(mat, k=1)[perm][:, perm]
+    if weighted:
+        weights = rng.uniform(low, high, size=(n, n))
+        if not directed:
+            weights = np.sqrt(weights * weights.T + 1e-3)
+        mat *= weights
+    return mat
+
+
+def community_graph(
+    rng: np.random.Generator, n: int, p: float, *, k: int = 4, eps: float = 0.01
+) -> np.ndarray:
+    """CLRS's ``_random_community_graph`` (directed, unweighted): ``k`` dense ER blocks plus
+    sparse toggles that never point from a later block to an earlier one."""
+    if k > n:
+        raise ValueError(f"a {k}-community graph needs at least {k} nodes, got {n}")
+    bounds = [i * (n // k) for i in range(k)] + [n]
+    mat = np.zeros((n, n))
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        mat[lo:hi, lo:hi] = er_graph(rng, hi - lo, p, directed=True, weighted=False)
+    toggle = er_graph(rng, n, eps, directed=True, weighted=False)
+    block = np.searchsorted(bounds[1:], np.arange(n), side="right")
+    toggle *= block[:, None] <= block[None, :]
+    mat = np.where(toggle > 0.0, (1.0 - (mat > 0.0)) * toggle, mat)
+    perm = rng.permutation(n)
+    return mat[perm][:, perm]
+
+
+GRAPH_KINDS: dict[str, GraphKind] = {
+    "bfs": GraphKind(directed=False, weighted=False),
+    "dfs": GraphKind(directed=True, weighted=False, source=False),
+    "bellman_ford": GraphKind(directed=False, weighted=True),
+    "dijkstra": GraphKind(directed=False, weighted=True),
+    "dag_shortest_paths": GraphKind(directed=True, weighted=True, acyclic=True),
+    "floyd_warshall": GraphKind(directed=False, weighted=True, source=False),
+    "mst_prim": GraphKind(directed=False, weighted=True),
+    "mst_kruskal": GraphKind(directed=False, weighted=True, source=False),
+    "strongly_connected_components": GraphKind(directed=True, weighted=False, community=True, source=False),
+    "strongly_connected_components_local": GraphKind(
+        directed=True, weighted=False, community=True, source=False
+    ),
+}
+
+
+def _pick_p(rng: np.random.Generator, p: float | Sequence[float]) -> float:
+    choices = np.atleast_1d(np.asarray(p, dtype=np.float64))
+    if choices.size == 0 or not np.all((choices >= 0) & (choices <= 1)):
+        raise ValueError(f"edge probability p must be in [0, 1], got {p}")
+    return float(choices[rng.integers(choices.size)]) if choices.size > 1 else float(choices[0])
+
+
+def _connect(rng: np.random.Generator, A: np.ndarray, kind: GraphKind, low: float, high: float) -> np.ndarray:
+    """Add a random Hamiltonian path (over absent edges) so the graph is connected; for
+    directed graphs it is weakly connected. Used when ``connected=True``."""
+    n = A.shape[0]
+    order = rng.permutation(n)
+    weights = rng.uniform(low, high, size=n - 1) if kind.weighted else np.ones(n - 1)
+    if kind.weighted and not kind.directed:
+        weights = np.sqrt(weights * weights + 1e-3)
+    u, v = order[:-1], order[1:]
+    if kind.acyclic:  # keep the DAG acyclic: orient along an existing topological order
+        u, v = np.minimum(u, v), np.maximum(u, v)
+    missing = A[u, v] == 0
+    A[u[missing], v[missing]] = weights[missing]
+    if not kind.directed:
+        A[v[missing], u[missing]] = weights[missing]
+    return A
+
+
+def draw_graph_inputs(
+    algorithm: str,
+    rng: np.random.Generator,
+    n: int,
+    *,
+    p: float | Sequence[float] = PAPER_EDGE_PROBABILITIES,
+    low: float = 0.0,
+    high: float = 1.0,
+    connected: bool = False,
+) -> dict[str, np.ndarray]:
+    kind = GRAPH_KINDS[algorithm]
+    edge_p = _pick_p(rng, p)
+    if kind.community:
+        A = community_graph(rng, n, edge_p)
+    else:
+        A = er_graph(
+            rng, n, edge_p, directed=kind.directed, weighted=kind.weighted, acyclic=kind.acyclic,
+            low=low, high=high,
+        )
+    if connected:
+        A = _connect(rng, A, kind, low, high)
+    inputs = {"pos": node_positions(n), "A": A, "adj": graph(A)}
+    if kind.source:
+        inputs["s"] = mask_one(int(rng.integers(n)), n)
+    return inputs
+
+
+def draw_array_inputs(
+    algorithm: str, rng: np.random.Generator, n: int, *, low: float = 0.0, high: float = 1.0
+) -> dict[str, np.ndarray]:
+    """Uniform keys; sorted keys and a uniform target for binary search (CLRS's sampler)."""
+    key = rng.uniform(low, high, size=n)
+    inputs = {"pos": node_positions(n), "key": key}
+    if algorithm.startswith("binary_search"):
+        key.sort()
+        inputs["target"] = np.float64(rng.uniform(low, high))
+    return inputs
+
+
+def draw_inputs(algorithm: str, rng: np.random.Generator, n: int, **options: object) -> dict[str, np.ndarray]:
+    """CLRS-named inputs of one random instance of ``algorithm`` with ``n`` nodes."""
+    draw: Callable[..., dict[str, np.ndarray]] = (
+        draw_graph_inputs if algorithm in GRAPH_KINDS else draw_array_inputs
+    )
+    try:
+        return draw(algorithm, rng, n, **options)
+    except TypeError as error:  # unknown generator option
+        raise ValueError(f"bad generator option for {algorithm}: {error}") from None
