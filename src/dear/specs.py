@@ -225,3 +225,13 @@ def probes(algorithm: str, stage: str) -> dict[str, ProbeSpec]:
 def is_graph_algorithm(algorithm: str) -> bool:
     """Graph algorithms take an adjacency (``A``/``adj``); array ones take ``key``."""
     return "A" in check_algorithm(algorithm)
+
+
+#: Number of classes of each categorical probe (the same in every algorithm that has it).
+CATEGORICAL_CLASSES: Final = {"color": 3, "phase": 3}
+
+
+def feature_width(algorithm: str, name: str) -> int:
+    """Width of a probe's last axis once batched: classes for categorical probes, else 1."""
+    kind = check_algorithm(algorithm)[name][2]
+    return CATEGORICAL_CLASSES[name] if kind == Type.CATEGORICAL else 1

@@ -1,0 +1,5 @@
+import sys
+
+from dear.cli import main
+
+sys.exit(main())

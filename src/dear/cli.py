@@ -1,0 +1,190 @@
+"""Command line: ``dear {algorithms,train,evaluate,solve,bench,demo}`` (also ``python -m dear``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+EXAMPLES = """examples:
+  dear algorithms
+  dear train bellman_ford --model nar --profile cpu --out runs/bf-nar
+  dear train bellman_ford --model dear --solver anderson --tol 1e-3 --out runs/bf-dear
+  dear evaluate runs/bf-dear --sizes 16,64 --samples 100
+  dear solve bfs graph.edgelist --source 0 --check
+  dear bench data
+  dear demo
+"""
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sizes must be comma-separated integers, got {text!r}") from None
+    if not sizes or min(sizes) < 2:
+        raise argparse.ArgumentTypeError(f"sizes must be integers >= 2, got {text!r}")
+    return sizes
+
+
+def cmd_algorithms(args: argparse.Namespace) -> int:
+    from dear.specs import ALGORITHMS, PAPER_ALGORITHMS, SPECS
+
+    print(f"{'algorithm':38} {'paper':5} {'inputs':22} {'outputs':14} hints")
+    for name in ALGORITHMS:
+        by_stage: dict[str, list[str]] = {"input": [], "hint": [], "output": []}
+        for probe, (stage, _, _) in SPECS[name].items():
+            by_stage[stage].append(probe)
+        print(f"{name:38} {'yes' if name in PAPER_ALGORITHMS else '':5} {','.join(by_stage['input']):22} "
+              f"{','.join(by_stage['output']):14} {len(by_stage['hint'])}")
+    print("\ndefault sizes: train 8-16 nodes, validation 16, test 64 (cpu profile: 16 and 64)")
+    return 0
+
+
+TRAIN_FLAGS = {
+    "steps": (int, "optimiser steps (profile default otherwise)"),
+    "checkpoint_every": (int, "write a resumable checkpoint every K steps"),
+    "hidden": (int, "hidden size H"),
+    "batch_size": (int, "graphs per batch"),
+    "lr": (float, "Adam learning rate"),
+    "train_samples": (int, "size of the fixed training set"),
+    "teacher_forcing": (float, "nar-hints: probability of feeding ground-truth hints"),
+    "solver": (str, "dear: root finder (anderson, fixed_point, broyden)"),
+    "tol": (float, "dear: relative residual tolerance in training"),
+    "max_iter": (int, "dear: solver iteration cap in training"),
+    "eval_tol": (float, "dear: tolerance at evaluation"),
+    "eval_max_iter": (int, "dear: iteration cap at evaluation"),
+    "backward": (str, "dear: gradient (ift = implicit differentiation, phantom = 1-step)"),
+    "anderson_m": (int, "dear: Anderson memory"),
+    "jacobian_weight": (float, "dear: Hutchinson Jacobian regulariser weight (paper: 1e-4)"),
+    "state_noise": (float, "dear: std of Gaussian state noise, training only"),
+    "stochastic_steps": (int, "dear: up to K extra solver steps drawn at random in training"),
+    "align": (str, "dear: run directory of a trained NAR to align the solver trajectory to"),
+    "align_weight": (float, "dear: weight of the alignment loss (paper: 0.01-0.1)"),
+    "dem_temperature": (float, "dem: softmin temperature (0 = hard min-update)"),
+    "dem_step_penalty": (float, "dem: weight of the step penalty sum ||z_t+1 - z_t||^2"),
+}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from dear.config import make_config
+    from dear.train import train
+
+    overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}
+    overrides.update(model=args.model, processor=args.processor, seed=args.seed,
+                     granola=args.granola or None, cgp=args.cgp or None)
+    config = make_config(args.algorithm, args.profile, **overrides)
+    summary = train(config, Path(args.out), resume=args.resume, progress=not args.quiet)
+    print(json.dumps(summary))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from dear.run import evaluate_run
+
+    result = evaluate_run(Path(args.run_dir), sizes=args.sizes, samples=args.samples, seed=args.seed)
+    print(f"{'size':>6} {'score':>8}  diagnostics")
+    for size, entry in result.items():
+        extra = ", ".join(f"{k}={v:.3g}" for k, v in entry.items() if k not in ("score", "probes", "samples"))
+        print(f"{size:>6} {entry['score']:8.3f}  {extra}")
+    return 0
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from dear.solve import solve_file
+
+    print(json.dumps(solve_file(args.algorithm, Path(args.graph_file), source=args.source, model=args.model,
+                                check=args.check), indent=2))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from dear.bench import run_benchmark
+
+    run_benchmark(args.what, Path(args.out), args)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dear.demo import run_demo
+
+    run_demo(Path(args.out), algorithm=args.algorithm, quick=args.quick)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from dear.config import MODELS, PROFILES
+    from dear.specs import ALGORITHMS
+
+    parser = argparse.ArgumentParser(
+        prog="dear", description="Deep Equilibrium Algorithmic Reasoning: CLRS-30 data, NAR baselines and DEAR.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("algorithms", help="table of algorithms, probes and default sizes")
+    p.set_defaults(run=cmd_algorithms)
+
+    p = sub.add_parser("train", help="train a reasoner into a run directory")
+    p.add_argument("algorithm", metavar="ALGORITHM", help="one of: " + ", ".join(ALGORITHMS))
+    p.add_argument("--model", choices=MODELS, default="nar")
+    p.add_argument("--processor", choices=("mpnn", "triplet"), default="mpnn")
+    p.add_argument("--profile", choices=PROFILES, default="cpu", help="smoke (seconds), cpu (~5 min), paper (GPU)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="run directory (must be new unless --resume)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--granola", action="store_true", help="dear: GRANOLA graph-adaptive normalisation")
+    p.add_argument("--cgp", action="store_true", help="dear: Cayley Graph Propagation (second pass on a Cayley graph)")
+    for name, (kind, help_text) in TRAIN_FLAGS.items():
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None, help=help_text)
+    p.set_defaults(run=cmd_train)
+
+    p = sub.add_parser("evaluate", help="CLRS score of a run (or shipped model) at several sizes")
+    p.add_argument("run_dir")
+    p.add_argument("--sizes", type=_sizes, default=(16, 64))
+    p.add_argument("--samples", type=int, default=100)
+    p.add_argument("--seed", type=int, default=3)
+    p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("solve", help="run a pretrained reasoner on your graph (edge list, GraphML, JSON)")
+    p.add_argument("algorithm", metavar="ALGORITHM")
+    p.add_argument("graph_file")
+    p.add_argument("--source", type=int, default=None)
+    p.add_argument("--model", default="dear", help="dear, nar, or a run directory")
+    p.add_argument("--check", action="store_true", help="also run the exact algorithm and report agreement")
+    p.set_defaults(run=cmd_solve)
+
+    p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")
+    p.add_argument("what", choices=("data", "inference", "table"))
+    p.add_argument("--out", default="results")
+    p.add_argument("--profile", default="cpu")
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--algorithms", default="", help="comma-separated subset (default: all)")
+    p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("demo", help="a few minutes end to end: data, train NAR and DEAR, compare, solve")
+    p.add_argument("--out", default="runs/demo")
+    p.add_argument("--algorithm", default="bellman_ford")
+    p.add_argument("--quick", action="store_true", help="smoke-sized run (seconds)")
+    p.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ValueError as error:
+        print(f"dear {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"dear {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Run configuration: a profile (smoke / cpu / paper) plus explicit overrides, saved as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dear.specs import check_algorithm
+
+MODELS = ("nar", "nar-lt", "nar-hints", "dem", "dear")
+PROFILES = ("smoke", "cpu", "paper")
+SOLVERS = ("anderson", "fixed_point", "broyden")
+BACKWARDS = ("ift", "phantom")
+
+
+@dataclass
+class TrainConfig:
+    algorithm: str
+    model: str = "nar"
+    processor: str = "mpnn"
+    profile: str = "cpu"
+    seed: int = 0
+    # optimisation (profile-controlled)
+    hidden: int = 64
+    steps: int = 1500
+    batch_size: int = 32
+    lr: float = 3e-4
+    grad_clip: float = 1.0
+    train_samples: int = 5000
+    train_sizes: tuple[int, int] = (8, 16)
+    val_samples: int = 100
+    val_size: int = 16
+    test_sizes: tuple[int, ...] = (16, 64)
+    test_samples: int = 100
+    eval_every: int = 150
+    log_every: int = 25
+    checkpoint_every: int = 150
+    # NAR variants
+    teacher_forcing: float = 0.0
+    max_steps: int = 0  # nar-lt cap; 0 = 1.5x the largest training T (set at training start)
+    # DEAR / DEM
+    solver: str = "anderson"
+    tol: float = 1e-3
+    max_iter: int = 40
+    eval_tol: float = 1e-3
+    eval_max_iter: int = 64
+    backward: str = "ift"
+    anderson_m: int = 6
+    jacobian_weight: float = 0.0
+    state_noise: float = 0.0
+    granola: bool = False
+    cgp: bool = False
+    stochastic_steps: int = 0
+    align: str = ""
+    align_weight: float = 0.05
+    dem_temperature: float = 0.0
+    dem_step_penalty: float = 0.01
+    description: str = field(default="", repr=False)
+
+    def validate(self) -> "TrainConfig":
+        check_algorithm(self.algorithm)
+        choices = {"model": MODELS, "profile": PROFILES, "solver": SOLVERS, "backward": BACKWARDS,
+                   "processor": ("mpnn", "triplet")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}")
+        lo, hi = self.train_sizes
+        if min(lo, self.val_size, *self.test_sizes) < 2 or lo > hi:
+            raise ValueError("graph sizes must be at least 2 and train_sizes an increasing (lo, hi) pair")
+        for name in ("steps", "batch_size", "train_samples", "val_samples", "test_samples", "hidden"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be non-negative, got {self.seed}")
+        return self
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown config option(s): {', '.join(sorted(unknown))}")
+        data = dict(data)
+        for key in ("train_sizes", "test_sizes"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+    @classmethod
+    def load(cls, path: Path) -> "TrainConfig":
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text())).validate()
+        except (OSError, json.JSONDecodeError, TypeError) as error:
+            raise ValueError(f"cannot read run config {path}: {error}") from None
+
+
+def profile_defaults(profile: str) -> dict[str, Any]:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
+    text = resources.files("dear.configs").joinpath(f"{profile}.json").read_text()
+    return json.loads(text)
+
+
+def make_config(algorithm: str, profile: str = "cpu", **overrides: Any) -> TrainConfig:
+    """Profile defaults, then explicit overrides (``None`` means: keep the profile's value)."""
+    data = {"algorithm": algorithm, "profile": profile, **profile_defaults(profile)}
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig.from_dict(data).validate()

@@ -1,0 +1,117 @@
+"""Trajectories -> ``torch_geometric`` batches on sparse edge lists (the only torch-side part
+of the data layer).
+
+Layout of a batch (``N`` nodes, ``E`` edges, ``G`` graphs, ``T`` the batch's longest run):
+
+* ``edge_index`` ``[2, E]``: row 0 = sender ``j``, row 1 = receiver ``i``. Graph algorithms
+  use the edges of ``adj`` in either direction plus self-loops (a pointer ``pi[i] = j`` is
+  always such an edge); array algorithms and Floyd–Warshall use the complete graph, because
+  their outputs are defined on every pair (CLRS scores Floyd–Warshall on all ``n²`` pairs).
+* probe ``name`` of stage ``s`` is stored as ``f"{s}_{name}"``: node probes ``[N, ...]``, edge
+  probes ``[E, ...]`` (value at ``[sender, receiver]``), graph probes ``[G, ...]``; hints have
+  the time axis second (``[N, T, ...]``), padded by repeating the last step.
+* pointers are ``long`` global node ids; ``mask_one`` probes are float one-hots over the
+  nodes of a graph; categorical probes end with a class axis.
+* ``length`` ``[G]`` is the number of hint steps of each graph.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch_geometric.data import Batch, Data
+
+from dear.data.trajectory import Trajectory
+from dear.specs import SPECS, Location, Stage, Type
+
+#: Algorithms whose outputs live on every pair of nodes, so they run on the complete graph.
+COMPLETE_GRAPH_ALGORITHMS = frozenset({"floyd_warshall"})
+
+_POINTER_TYPES = (Type.POINTER, Type.SHOULD_BE_PERMUTATION, Type.PERMUTATION_POINTER)
+
+
+def probe_key(stage: str, name: str) -> str:
+    return f"{stage}_{name}"
+
+
+def uses_complete_graph(algorithm: str) -> bool:
+    return algorithm in COMPLETE_GRAPH_ALGORITHMS or "adj" not in SPECS[algorithm]
+
+
+class ProbeData(Data):
+    """One trajectory; pointer probes are node ids, so they shift by the node offset."""
+
+    def __inc__(self, key: str, value, *args, **kwargs):  # noqa: ANN001 (PyG signature)
+        if key in getattr(self, "pointer_keys", ()):
+            return self.num_nodes
+        return super().__inc__(key, value, *args, **kwargs)
+
+
+def edge_index_of(trajectory: Trajectory) -> np.ndarray:
+    """Sender/receiver pairs the model passes messages on (see module docstring)."""
+    n = trajectory.num_nodes
+    if uses_complete_graph(trajectory.algorithm):
+        connected = np.ones((n, n), dtype=bool)
+    else:
+        adj = trajectory.inputs["adj"] != 0
+        connected = adj | adj.T | np.eye(n, dtype=bool)
+    senders, receivers = np.nonzero(connected)
+    return np.stack([senders, receivers])
+
+
+def _pad_steps(values: np.ndarray, steps: int) -> np.ndarray:
+    """Repeat the last step of a time-major hint up to ``steps``."""
+    if values.shape[0] >= steps:
+        return values
+    return np.concatenate([values, np.repeat(values[-1:], steps - values.shape[0], axis=0)])
+
+
+def _element_major(values: np.ndarray, location: str, edge_index: np.ndarray, hint: bool) -> np.ndarray:
+    """Lay a probe out as ``[nodes|edges|1, (T,) ...]``, edges gathered at ``[sender, receiver]``."""
+    if location == Location.EDGE:
+        values = values[:, edge_index[0], edge_index[1]] if hint else values[edge_index[0], edge_index[1]]
+    if location == Location.GRAPH:
+        return values[None]
+    return np.moveaxis(values, 0, 1) if hint else values
+
+
+def to_data(trajectory: Trajectory, steps: int | None = None) -> ProbeData:
+    """One trajectory as a :class:`ProbeData`; hints padded to ``steps`` (default: its length)."""
+    steps = trajectory.length if steps is None else steps
+    spec = SPECS[trajectory.algorithm]
+    edge_index = edge_index_of(trajectory)
+    fields: dict[str, torch.Tensor] = {}
+    pointer_keys = []
+    stages = ((Stage.INPUT, trajectory.inputs), (Stage.HINT, trajectory.hints), (Stage.OUTPUT, trajectory.outputs))
+    for stage, probes in stages:
+        for name, values in probes.items():
+            _, location, kind = spec[name]
+            hint = stage == Stage.HINT
+            values = np.asarray(values)
+            values = _element_major(_pad_steps(values, steps) if hint else values, location, edge_index, hint)
+            if kind in _POINTER_TYPES:
+                fields[probe_key(stage, name)] = torch.as_tensor(np.rint(values), dtype=torch.long)
+                pointer_keys.append(probe_key(stage, name))
+            else:
+                fields[probe_key(stage, name)] = torch.as_tensor(values, dtype=torch.float32)
+    data = ProbeData(
+        edge_index=torch.as_tensor(edge_index, dtype=torch.long),
+        num_nodes=trajectory.num_nodes,
+        length=torch.tensor([trajectory.length]),
+        **fields,
+    )
+    data.pointer_keys = tuple(pointer_keys)
+    return data
+
+
+def collate(trajectories: Sequence[Trajectory]) -> Batch:
+    """Batch trajectories of one algorithm, padding hints to the longest run."""
+    if not trajectories:
+        raise ValueError("cannot collate an empty list of trajectories")
+    algorithms = {t.algorithm for t in trajectories}
+    if len(algorithms) != 1:
+        raise ValueError(f"a batch holds one algorithm, got {sorted(algorithms)}")
+    steps = max(t.length for t in trajectories)
+    return Batch.from_data_list([to_data(t, steps) for t in trajectories], exclude_keys=["pointer_keys"])

@@ -1,0 +1,43 @@
+"""CLRS-style evaluation of a trained reasoner on fresh test graphs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Sequence
+
+import torch
+
+from dear.data.batching import collate
+from dear.data.trajectory import Trajectory
+from dear.models.base import Reasoner
+from dear.nn.metrics import MetricAccumulator
+
+
+def batches(trajectories: Sequence[Trajectory], batch_size: int) -> list[Sequence[Trajectory]]:
+    return [trajectories[i : i + batch_size] for i in range(0, len(trajectories), batch_size)]
+
+
+@torch.no_grad()
+def evaluate_model(
+    model: Reasoner, trajectories: Sequence[Trajectory], batch_size: int = 32, device: torch.device | None = None
+) -> dict:
+    """``{"score": CLRS score (mean over output probes), "probes": {...}, diagnostics}``."""
+    was_training = model.training
+    model.eval()
+    device = device or next(model.parameters()).device
+    specs = model.output_specs()
+    metrics = MetricAccumulator({name: kind for name, (_, _, kind) in specs.items()})
+    diagnostics: dict[str, list[float]] = defaultdict(list)
+    for chunk in batches(trajectories, batch_size):
+        batch = collate(chunk).to(device)
+        prediction = model(batch)
+        for name, stats in model.statistics(batch, prediction).items():
+            metrics.add(name, stats)
+        for key, value in prediction.diagnostics.items():
+            diagnostics[key].append(value)
+    model.train(was_training)
+    scores = metrics.scores()
+    result = {"score": sum(scores.values()) / len(scores), "probes": scores, "samples": len(trajectories)}
+    for key, values in diagnostics.items():
+        result[key] = max(values) if key.endswith("_max") else sum(values) / len(values)
+    return result

@@ -1,0 +1,76 @@
+"""Encode–process–decode shared by every reasoner; subclasses only say how the latent is found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch_geometric.data import Batch
+
+from dear.data.batching import probe_key
+from dear.nn.decoders import ProbeDecoder
+from dear.nn.encoders import ProbeEncoder
+from dear.nn.graph import EncodedGraph
+from dear.nn.losses import probe_loss
+from dear.nn.metrics import probe_statistics
+from dear.nn.processors import build_processor
+from dear.specs import SPECS, Stage
+
+
+@dataclass
+class Prediction:
+    """What a forward pass returns: output scores, extra losses and solver/rollout diagnostics."""
+
+    outputs: dict[str, torch.Tensor]
+    graph: EncodedGraph
+    latent: torch.Tensor
+    aux_losses: dict[str, torch.Tensor] = field(default_factory=dict)
+    diagnostics: dict[str, float] = field(default_factory=dict)
+
+
+class Reasoner(nn.Module):
+    """Spec-driven encoder, a processor, spec-driven output decoder (CLRS-30's blueprint)."""
+
+    def __init__(self, algorithm: str, hidden: int = 128, processor: str = "mpnn") -> None:
+        super().__init__()
+        self.algorithm = algorithm
+        self.hidden = hidden
+        self.input_encoder = ProbeEncoder(algorithm, Stage.INPUT, hidden)
+        self.processor = build_processor(processor, hidden)
+        self.output_decoder = ProbeDecoder(algorithm, Stage.OUTPUT, hidden)
+
+    def encode(self, batch: Batch) -> EncodedGraph:
+        node, edge, graph = self.input_encoder(batch)
+        return EncodedGraph(node, edge, graph, batch.edge_index, batch.batch, batch.num_graphs)
+
+    def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
+        """Final node states ``[N, H]``, auxiliary losses, diagnostics."""
+        raise NotImplementedError
+
+    def forward(self, batch: Batch) -> Prediction:
+        graph = self.encode(batch)
+        h, aux, diagnostics = self.latent(batch, graph)
+        return Prediction(self.output_decoder(h, graph), graph, h, aux, diagnostics)
+
+    def output_specs(self) -> dict[str, tuple[str, str, str]]:
+        return {k: v for k, v in SPECS[self.algorithm].items() if v[0] == Stage.OUTPUT}
+
+    def loss(self, batch: Batch, prediction: Prediction) -> tuple[torch.Tensor, dict[str, float]]:
+        """Sum of output losses and auxiliary losses, and each part for logging."""
+        parts = {
+            name: probe_loss(prediction.outputs[name], batch[probe_key(Stage.OUTPUT, name)], loc, kind, prediction.graph)
+            for name, (_, loc, kind) in self.output_specs().items()
+        }
+        parts.update(prediction.aux_losses)
+        total = torch.stack(list(parts.values())).sum()
+        return total, {name: float(value.detach()) for name, value in parts.items()}
+
+    def statistics(self, batch: Batch, prediction: Prediction) -> dict[str, dict[str, float]]:
+        """Per-output-probe metric statistics of one batch."""
+        return {
+            name: probe_statistics(
+                prediction.outputs[name], batch[probe_key(Stage.OUTPUT, name)], loc, kind, prediction.graph
+            )
+            for name, (_, loc, kind) in self.output_specs().items()
+        }

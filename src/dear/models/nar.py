@@ -1,0 +1,133 @@
+"""Neural algorithmic reasoners that unroll the processor step by step.
+
+* ``NAR`` runs exactly the ground-truth number of steps ``T`` of each graph (train and test);
+  graphs that finished are frozen, so a batch costs what its graphs need.
+* ``NARLearntTermination`` adds a stop head (max-pooled state -> logit, BCE against
+  ``t = T - 1``) and at test time stops each graph when it fires, capped at
+  ``max_steps`` (1.5x the largest training ``T``).
+* ``NARHints`` encodes the hints of step ``t`` (ground truth with probability
+  ``teacher_forcing``, else its own hard predictions) and decodes those of ``t + 1``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch_geometric.data import Batch
+
+from dear.data.batching import probe_key
+from dear.models.base import Reasoner
+from dear.nn.decoders import ProbeDecoder
+from dear.nn.encoders import POINTER_TYPES, ProbeEncoder
+from dear.nn.graph import EncodedGraph, graph_max_pool
+from dear.nn.losses import probe_loss
+from dear.nn.readout import hard_prediction
+from dear.specs import SPECS, Location, Stage
+
+
+class NAR(Reasoner):
+    """Unrolled for the ground-truth number of steps of each graph."""
+
+    def step_budget(self, batch: Batch) -> torch.Tensor:
+        return batch.length
+
+    def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
+        steps = self.step_budget(batch)
+        h = graph.node.new_zeros(graph.num_nodes, self.hidden)
+        for t in range(int(steps.max())):
+            active = (steps > t)[graph.batch]
+            h = self.processor(h, graph, active)
+        return h, {}, {"steps_mean": float(steps.float().mean()), "steps_max": float(steps.max())}
+
+
+class NARLearntTermination(NAR):
+    """Learns when to stop instead of being told ``T`` at test time."""
+
+    def __init__(self, algorithm: str, hidden: int = 128, processor: str = "mpnn", max_steps: int = 64) -> None:
+        super().__init__(algorithm, hidden, processor)
+        self.stop_head = nn.Linear(hidden, 1)
+        self.max_steps = max_steps
+
+    def stop_logit(self, h: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
+        return self.stop_head(graph_max_pool(h, graph.batch, graph.num_graphs)).squeeze(-1)
+
+    def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
+        if self.training:
+            return self._teacher_latent(batch, graph)
+        h = graph.node.new_zeros(graph.num_nodes, self.hidden)
+        running = torch.ones(graph.num_graphs, dtype=torch.bool, device=h.device)
+        used = torch.zeros(graph.num_graphs, dtype=torch.long, device=h.device)
+        for _ in range(self.max_steps):
+            h = self.processor(h, graph, running[graph.batch])
+            used += running.long()
+            running &= self.stop_logit(h, graph) <= 0
+            if not running.any():
+                break
+        return h, {}, {"steps_mean": float(used.float().mean()), "steps_max": float(used.max()),
+                       "hit_cap": float((used >= self.max_steps).float().mean())}
+
+    def _teacher_latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
+        steps = batch.length
+        h = graph.node.new_zeros(graph.num_nodes, self.hidden)
+        losses = []
+        for t in range(int(steps.max())):
+            alive = steps > t
+            h = self.processor(h, graph, alive[graph.batch])
+            target = (steps - 1 == t).float()
+            logit = self.stop_logit(h, graph)
+            losses.append(F.binary_cross_entropy_with_logits(logit[alive], target[alive], reduction="sum"))
+        stop_loss = torch.stack(losses).sum() / steps.sum()
+        return h, {"stop": stop_loss}, {"steps_mean": float(steps.float().mean())}
+
+
+def termination_cap(max_train_length: int) -> int:
+    """DESIGN §4: the learnt-termination rollout is capped at 1.5x the largest training T."""
+    return max(1, math.ceil(1.5 * max_train_length))
+
+
+class NARHints(NAR):
+    """Hint-supervised NAR (encode the hints of step t, decode those of step t + 1)."""
+
+    def __init__(self, algorithm: str, hidden: int = 128, processor: str = "mpnn", teacher_forcing: float = 0.0) -> None:
+        super().__init__(algorithm, hidden, processor)
+        self.hint_encoder = ProbeEncoder(algorithm, Stage.HINT, hidden)
+        self.hint_decoder = ProbeDecoder(algorithm, Stage.HINT, hidden)
+        self.teacher_forcing = teacher_forcing
+        self.hint_specs = {k: v for k, v in SPECS[algorithm].items() if v[0] == Stage.HINT}
+
+    def _hints_at(self, batch: Batch, t: int) -> dict[str, torch.Tensor]:
+        return {name: batch[probe_key(Stage.HINT, name)][:, t] for name in self.hint_specs}
+
+    def _feedback(self, scores: dict[str, torch.Tensor], graph: EncodedGraph) -> dict[str, torch.Tensor]:
+        fed = {}
+        for name, (_, location, kind) in self.hint_specs.items():
+            if kind in POINTER_TYPES and location == Location.EDGE:
+                continue
+            fed[name] = hard_prediction(scores[name].detach(), location, kind, graph)
+        return fed
+
+    def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
+        steps = batch.length
+        h = graph.node.new_zeros(graph.num_nodes, self.hidden)
+        hints = self._hints_at(batch, 0)
+        losses: list[torch.Tensor] = []
+        for t in range(int(steps.max())):
+            node, edge, global_ = self.hint_encoder(batch, hints)
+            stepped = EncodedGraph(graph.node + node, graph.edge + edge, graph.graph + global_,
+                                   graph.edge_index, graph.batch, graph.num_graphs)
+            h = self.processor(h, stepped, (steps > t)[graph.batch])
+            if t + 1 >= int(steps.max()):
+                break
+            scores = self.hint_decoder(h, stepped)
+            truth = self._hints_at(batch, t + 1)
+            losses.extend(
+                probe_loss(scores[name], truth[name], loc, kind, graph)
+                for name, (_, loc, kind) in self.hint_specs.items()
+            )
+            forced = self.training and torch.rand(()) < self.teacher_forcing
+            hints = truth if forced else self._feedback(scores, graph)
+        aux = {"hints": torch.stack(losses).mean()} if losses else {}
+        return h, aux, {"steps_mean": float(steps.float().mean())}

@@ -1,0 +1,132 @@
+"""Spec-driven decoders: one head per probe, its shape fixed by the probe's type and location.
+
+Every head reads ``d = [encoded inputs || h]`` per node, plus encoded edge and graph inputs.
+Predictions are raw scores (logits), laid out as the batch stores the probe except:
+node pointers are per-edge logits ``[E]`` (softmax over the edges into each node), and
+edge pointers are ``[E, n_max]`` logits over the nodes of the edge's graph (``-inf`` padded).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch_geometric.utils import to_dense_batch
+
+from dear.nn.encoders import POINTER_TYPES
+from dear.nn.graph import EncodedGraph, graph_max_pool, local_node_index
+from dear.specs import SPECS, Location, feature_width
+
+
+class NodeHead(nn.Module):
+    def __init__(self, in_dim: int, width: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(in_dim, width)
+
+    def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
+        return self.linear(d).squeeze(-1)
+
+
+class GraphHead(nn.Module):
+    """Graph-level probes read the max-pooled node features and the graph encoding."""
+
+    def __init__(self, in_dim: int, hidden: int, width: int) -> None:
+        super().__init__()
+        self.nodes = nn.Linear(in_dim, hidden)
+        self.graph = nn.Linear(hidden, hidden)
+        self.out = nn.Linear(hidden, width)
+
+    def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
+        pooled = graph_max_pool(self.nodes(d), graph.batch, graph.num_graphs)
+        return self.out(torch.relu(pooled + self.graph(graph.graph))).squeeze(-1)
+
+
+class EdgeHead(nn.Module):
+    """Edge-level values from sender, receiver and edge features."""
+
+    def __init__(self, in_dim: int, hidden: int, width: int) -> None:
+        super().__init__()
+        self.sender = nn.Linear(in_dim, hidden)
+        self.receiver = nn.Linear(in_dim, hidden)
+        self.edge = nn.Linear(hidden, hidden)
+        self.out = nn.Linear(hidden, width)
+
+    def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
+        sender, receiver = graph.edge_index
+        pair = self.sender(d)[sender] + self.receiver(d)[receiver] + self.edge(graph.edge)
+        return self.out(torch.relu(pair)).squeeze(-1)
+
+
+class PointerHead(nn.Module):
+    """Node ``i`` points to one sender ``j`` of its incoming edges:
+    score ``L4(max(L1 d_j, L0 d_i + L2 e_ij))`` (CLRS's pointer decoder on sparse edges)."""
+
+    def __init__(self, in_dim: int, hidden: int) -> None:
+        super().__init__()
+        self.target = nn.Linear(in_dim, hidden)
+        self.source = nn.Linear(in_dim, hidden)
+        self.edge = nn.Linear(hidden, hidden)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
+        sender, receiver = graph.edge_index
+        scores = torch.maximum(self.target(d)[sender], self.source(d)[receiver] + self.edge(graph.edge))
+        return self.out(scores).squeeze(-1)
+
+
+class EdgePointerHead(nn.Module):
+    """Edge ``(i, j)`` points to a node ``k`` (Floyd–Warshall's ``Pi[i, j] = k``): score
+    ``w · ReLU(P d_i + Q d_j + R d_k + S e_ik + U e_kj)``, dense per graph (``O(n³)``)."""
+
+    def __init__(self, in_dim: int, hidden: int) -> None:
+        super().__init__()
+        self.first = nn.Linear(in_dim, hidden)
+        self.second = nn.Linear(in_dim, hidden)
+        self.middle = nn.Linear(in_dim, hidden)
+        self.first_leg = nn.Linear(hidden, hidden)
+        self.second_leg = nn.Linear(hidden, hidden)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
+        sender, receiver = graph.edge_index
+        local = local_node_index(graph.batch, graph.num_graphs)
+        middle, mask = to_dense_batch(self.middle(d), graph.batch)  # [G, n, H]
+        n = mask.shape[1]
+        edge_graph = graph.batch[sender]
+
+        def dense(values: torch.Tensor) -> torch.Tensor:
+            out = values.new_zeros(graph.num_graphs, n, n, values.shape[-1])
+            out[edge_graph, local[sender], local[receiver]] = values
+            return out
+
+        first_leg, second_leg = dense(self.first_leg(graph.edge)), dense(self.second_leg(graph.edge))
+        # For edge (i, j) and candidate k: e_ik is first_leg[g, i, k], e_kj is second_leg[g, k, j].
+        i, j = local[sender], local[receiver]
+        pair = (self.first(d)[sender] + self.second(d)[receiver])[:, None, :]  # [E, 1, H]
+        scores = pair + middle[edge_graph] + first_leg[edge_graph, i] + second_leg[edge_graph, :, j]
+        logits = self.out(torch.relu(scores)).squeeze(-1)  # [E, n]
+        return logits.masked_fill(~mask[edge_graph], float("-inf"))
+
+
+class ProbeDecoder(nn.Module):
+    """Heads for every probe of ``stage`` (outputs, or hints for hint supervision)."""
+
+    def __init__(self, algorithm: str, stage: str, hidden: int) -> None:
+        super().__init__()
+        in_dim = 2 * hidden
+        self.specs = {name: spec for name, spec in SPECS[algorithm].items() if spec[0] == stage}
+        heads = {}
+        for name, (_, location, kind) in self.specs.items():
+            width = feature_width(algorithm, name)
+            if kind in POINTER_TYPES:
+                heads[name] = EdgePointerHead(in_dim, hidden) if location == Location.EDGE else PointerHead(in_dim, hidden)
+            elif location == Location.NODE:
+                heads[name] = NodeHead(in_dim, width)
+            elif location == Location.EDGE:
+                heads[name] = EdgeHead(in_dim, hidden, width)
+            else:
+                heads[name] = GraphHead(in_dim, hidden, width)
+        self.heads = nn.ModuleDict(heads)
+
+    def forward(self, h: torch.Tensor, graph: EncodedGraph) -> dict[str, torch.Tensor]:
+        d = torch.cat([graph.node, h], dim=-1)
+        return {name: head(d, graph) for name, head in self.heads.items()}

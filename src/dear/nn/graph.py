@@ -1,0 +1,53 @@
+"""The encoded problem a processor runs on, and segment operations over its graphs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch_geometric.utils import scatter, softmax
+
+
+@dataclass
+class EncodedGraph:
+    """Encoded inputs of a batch: what every processor step sees besides the state ``h``."""
+
+    node: torch.Tensor  # [N, H]
+    edge: torch.Tensor  # [E, H]
+    graph: torch.Tensor  # [G, H]
+    edge_index: torch.Tensor  # [2, E] sender, receiver
+    batch: torch.Tensor  # [N] graph of each node
+    num_graphs: int
+
+    @property
+    def num_nodes(self) -> int:
+        return self.node.shape[0]
+
+    @property
+    def edge_batch(self) -> torch.Tensor:
+        return self.batch[self.edge_index[1]]
+
+
+def segment_log_softmax(logits: torch.Tensor, index: torch.Tensor, num_segments: int) -> torch.Tensor:
+    """``log softmax`` of ``logits`` within each group of equal ``index``."""
+    return torch.log(softmax(logits, index, num_nodes=num_segments).clamp_min(1e-30))
+
+
+def segment_argmax(values: torch.Tensor, index: torch.Tensor, num_segments: int) -> torch.Tensor:
+    """Position (into ``values``) of the largest value of each group; ties pick the first."""
+    best = scatter(values, index, dim=0, dim_size=num_segments, reduce="max")
+    is_best = values == best[index]
+    positions = torch.arange(values.shape[0], device=values.device)
+    candidates = torch.where(is_best, positions, torch.full_like(positions, values.shape[0]))
+    return scatter(candidates, index, dim=0, dim_size=num_segments, reduce="min")
+
+
+def graph_max_pool(h: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
+    return scatter(h, batch, dim=0, dim_size=num_graphs, reduce="max")
+
+
+def local_node_index(batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
+    """Index of each node within its own graph (batches are sorted by graph)."""
+    counts = torch.bincount(batch, minlength=num_graphs)
+    starts = torch.cumsum(counts, 0) - counts
+    return torch.arange(batch.shape[0], device=batch.device) - starts[batch]

@@ -1,0 +1,41 @@
+"""Per-type losses as CLRS-30 defines them (MSE, BCE, cross-entropy over nodes/classes/edges)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch_geometric.utils import scatter
+
+from dear.nn.encoders import POINTER_TYPES
+from dear.nn.graph import EncodedGraph, segment_log_softmax
+from dear.nn.readout import group_of, local_pointer
+from dear.specs import Location, Type
+
+
+def pointer_edge_targets(pointer: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
+    """1 on the edge ``pointer[i] -> i`` for every node ``i`` (``[E]``)."""
+    sender, receiver = graph.edge_index
+    return (pointer[receiver] == sender).float()
+
+
+def probe_loss(scores: torch.Tensor, target: torch.Tensor, location: str, kind: str, graph: EncodedGraph) -> torch.Tensor:
+    """Mean loss of one probe over the batch; ``target`` is the batch's tensor for it."""
+    if kind in POINTER_TYPES:
+        if location == Location.EDGE:
+            return F.cross_entropy(scores, local_pointer(target, graph, location))
+        receiver = graph.edge_index[1]
+        on_edge = pointer_edge_targets(target, graph)
+        log_p = segment_log_softmax(scores, receiver, graph.num_nodes)
+        # Nodes whose pointer is not an edge of the graph cannot be predicted; skip them.
+        reachable = scatter(on_edge, receiver, dim=0, dim_size=graph.num_nodes, reduce="sum")
+        return -(log_p * on_edge).sum() / reachable.sum().clamp_min(1.0)
+    if kind == Type.SCALAR:
+        return F.mse_loss(scores, target)
+    if kind == Type.MASK:
+        return F.binary_cross_entropy_with_logits(scores, target)
+    if kind == Type.MASK_ONE:
+        log_p = segment_log_softmax(scores, group_of(location, graph), graph.num_graphs)
+        return -(log_p * target).sum() / graph.num_graphs
+    if kind == Type.CATEGORICAL:
+        return -(F.log_softmax(scores, dim=-1) * target).sum(-1).mean()
+    raise ValueError(f"no loss for probe type {kind!r}")

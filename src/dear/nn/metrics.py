@@ -1,0 +1,67 @@
+"""CLRS-30 metrics, accumulated over a whole test set before they are reduced.
+
+Pointers, mask_one and categorical probes score accuracy; masks score F1 (class imbalance);
+scalars score mean squared error (lower is better). A probe's *score* is what CLRS reports.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import torch
+
+from dear.nn.encoders import POINTER_TYPES
+from dear.nn.graph import EncodedGraph
+from dear.nn.readout import group_of, hard_prediction
+from dear.specs import Type
+
+
+def probe_statistics(
+    scores: torch.Tensor, target: torch.Tensor, location: str, kind: str, graph: EncodedGraph
+) -> dict[str, float]:
+    """Sufficient statistics of one batch, to be summed across batches."""
+    pred = hard_prediction(scores, location, kind, graph)
+    if kind == Type.MASK:
+        hit, truth = pred > 0.5, target > 0.5
+        return {
+            "tp": float((hit & truth).sum()),
+            "fp": float((hit & ~truth).sum()),
+            "fn": float((~hit & truth).sum()),
+        }
+    if kind == Type.SCALAR:
+        return {"sq_error": float(((pred - target) ** 2).sum()), "count": float(target.numel())}
+    if kind in POINTER_TYPES:
+        correct = pred == target
+    elif kind == Type.MASK_ONE:
+        group = group_of(location, graph)
+        correct = torch.zeros(graph.num_graphs, dtype=torch.bool, device=pred.device)
+        correct = correct.index_put_((group[target > 0.5],), (pred[target > 0.5] > 0.5))
+    else:  # categorical
+        correct = pred.argmax(-1) == target.argmax(-1)
+    return {"correct": float(correct.sum()), "count": float(correct.numel())}
+
+
+def reduce_statistics(kind: str, stats: dict[str, float]) -> float:
+    """CLRS's score from summed statistics."""
+    if kind == Type.MASK:
+        precision = stats["tp"] / (stats["tp"] + stats["fp"]) if stats["tp"] + stats["fp"] > 0 else 1.0
+        recall = stats["tp"] / (stats["tp"] + stats["fn"]) if stats["tp"] + stats["fn"] > 0 else 1.0
+        return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    if kind == Type.SCALAR:
+        return stats["sq_error"] / max(stats["count"], 1.0)
+    return stats["correct"] / max(stats["count"], 1.0)
+
+
+class MetricAccumulator:
+    """Sums per-probe statistics over batches and reduces them to CLRS scores."""
+
+    def __init__(self, kinds: dict[str, str]) -> None:
+        self.kinds = kinds
+        self.stats: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+
+    def add(self, name: str, statistics: dict[str, float]) -> None:
+        for key, value in statistics.items():
+            self.stats[name][key] += value
+
+    def scores(self) -> dict[str, float]:
+        return {name: reduce_statistics(self.kinds[name], dict(s)) for name, s in self.stats.items()}

@@ -1,0 +1,56 @@
+"""The interface shared by processors, so NAR, DEAR and DEM can swap them."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from dear.nn.graph import EncodedGraph
+
+
+class Processor(nn.Module):
+    """One step ``h -> h'`` of message passing over an :class:`EncodedGraph`.
+
+    ``active`` (bool ``[N]``, optional) marks the nodes whose state may change: rows outside
+    it are returned unchanged and, where the processor can, cost no compute (DEAR freezes the
+    graphs that already converged).
+    """
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.hidden = hidden
+
+    def forward(
+        self, h: torch.Tensor, graph: EncodedGraph, active: torch.Tensor | None = None
+    ) -> torch.Tensor:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class GatedUpdate(nn.Module):
+    """CLRS's update: ``LayerNorm(ReLU(O1 z + O2 m))`` mixed with the old state by a gate whose
+    bias starts at -3, so that early in training a step mostly keeps the state."""
+
+    def __init__(self, in_dim: int, hidden: int) -> None:
+        super().__init__()
+        self.out_z = nn.Linear(in_dim, hidden)
+        self.out_m = nn.Linear(hidden, hidden)
+        self.norm = nn.LayerNorm(hidden)
+        self.gate_z = nn.Linear(in_dim, hidden)
+        self.gate_m = nn.Linear(hidden, hidden)
+        self.gate_out = nn.Linear(hidden, hidden)
+        nn.init.constant_(self.gate_out.bias, -3.0)
+
+    def forward(self, z: torch.Tensor, messages: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        candidate = self.norm(torch.relu(self.out_z(z) + self.out_m(messages)))
+        gate = torch.sigmoid(self.gate_out(torch.relu(self.gate_z(z) + self.gate_m(messages))))
+        return gate * candidate + (1.0 - gate) * h
+
+
+def active_subgraph(graph: EncodedGraph, active: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices of the active nodes and of the edges that deliver messages to them."""
+    if active is None:
+        return (
+            torch.arange(graph.num_nodes, device=graph.node.device),
+            torch.arange(graph.edge_index.shape[1], device=graph.node.device),
+        )
+    return active.nonzero().squeeze(1), active[graph.edge_index[1]].nonzero().squeeze(1)

@@ -1,0 +1,56 @@
+"""Triplet-GMPNN (Ibarz et al., 2022): MPNN whose edge messages also reason over a third node."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch_geometric.utils import to_dense_batch
+
+from dear.nn.graph import EncodedGraph, local_node_index
+from dear.nn.processors.mpnn import MPNN
+
+TRIPLET_FEATURES = 8  # CLRS's nb_triplet_fts
+
+
+class TripletMPNN(MPNN):
+    """Adds ``t_ij = ReLU(O(max_k ψ(z_k, z_i, z_j, e_ki, e_kj, e_ij, g)))`` to the message on
+    ``j -> i``. The max over ``k`` runs densely per graph (``O(n³)``, as in CLRS)."""
+
+    def __init__(self, hidden: int, triplet_features: int = TRIPLET_FEATURES) -> None:
+        super().__init__(hidden)
+        z_dim = 2 * hidden
+        self.t_nodes = nn.ModuleList([nn.Linear(z_dim, triplet_features) for _ in range(3)])
+        self.t_edges = nn.ModuleList([nn.Linear(hidden, triplet_features) for _ in range(3)])
+        self.t_graph = nn.Linear(hidden, triplet_features)
+        self.t_out = nn.Linear(triplet_features, hidden)
+
+    def _dense_edges(self, values: torch.Tensor, graph: EncodedGraph, local: torch.Tensor, n: int) -> torch.Tensor:
+        sender, receiver = graph.edge_index
+        dense = values.new_zeros(graph.num_graphs, n, n, values.shape[-1])
+        dense[graph.batch[receiver], local[sender], local[receiver]] = values
+        return dense
+
+    def triplet_messages(self, z: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
+        """``[E, H]`` triplet term of every edge."""
+        sender, receiver = graph.edge_index
+        t_k, t_s, t_r = (to_dense_batch(lin(z), graph.batch)[0] for lin in self.t_nodes)
+        _, node_mask = to_dense_batch(z[:, :1], graph.batch)
+        n = node_mask.shape[1]
+        local = local_node_index(graph.batch, graph.num_graphs)
+        e1, e2, e3 = (self._dense_edges(lin(graph.edge), graph, local, n) for lin in self.t_edges)
+        # tri[b, k, j, i] for the message j -> i through a third node k.
+        tri = (
+            t_k[:, :, None, None] + t_s[:, None, :, None] + t_r[:, None, None, :]
+            + e1[:, :, :, None] + e2[:, :, None, :] + e3[:, None, :, :]
+            + self.t_graph(graph.graph)[:, None, None, None]
+        )
+        tri = tri.masked_fill(~node_mask[:, :, None, None, None], float("-inf")).amax(dim=1)
+        per_edge = tri[graph.batch[receiver], local[sender], local[receiver]]
+        return torch.relu(self.t_out(per_edge))
+
+    def messages(self, z: torch.Tensor, graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
+        extended = EncodedGraph(
+            graph.node, graph.edge + self.triplet_messages(z, graph), graph.graph,
+            graph.edge_index, graph.batch, graph.num_graphs,
+        )
+        return super().messages(z, extended, nodes, edges)

@@ -1,0 +1,50 @@
+"""Turn decoder scores into hard predictions laid out like the batch's ground truth."""
+
+from __future__ import annotations
+
+import torch
+
+from dear.nn.encoders import POINTER_TYPES
+from dear.nn.graph import EncodedGraph, local_node_index, segment_argmax
+from dear.specs import Location, Type
+
+
+def group_of(location: str, graph: EncodedGraph) -> torch.Tensor:
+    """The graph each element of a ``location`` probe belongs to."""
+    return {Location.NODE: graph.batch, Location.EDGE: graph.edge_batch}.get(
+        location, torch.arange(graph.num_graphs, device=graph.batch.device)
+    )
+
+
+def node_offsets(graph: EncodedGraph) -> torch.Tensor:
+    """Global id of node 0 of every graph (``[G]``)."""
+    return graph.batch.new_zeros(graph.num_graphs).index_reduce_(
+        0, graph.batch, torch.arange(graph.num_nodes, device=graph.batch.device), "amin", include_self=False
+    )
+
+
+def hard_prediction(scores: torch.Tensor, location: str, kind: str, graph: EncodedGraph) -> torch.Tensor:
+    """Predictions in the batch's layout: pointers as global node ids, masks as 0/1, one-hots."""
+    if kind in POINTER_TYPES:
+        sender, receiver = graph.edge_index
+        if location == Location.EDGE:  # [E, n] over the nodes of the edge's graph
+            return scores.argmax(-1) + node_offsets(graph)[graph.edge_batch]
+        return sender[segment_argmax(scores, receiver, graph.num_nodes)]
+    if kind == Type.MASK:
+        return (scores > 0).float()
+    if kind == Type.MASK_ONE:
+        group = group_of(location, graph)
+        winner = segment_argmax(scores, group, graph.num_graphs)
+        return torch.zeros_like(scores).index_fill_(0, winner, 1.0)
+    if kind == Type.CATEGORICAL:
+        return torch.nn.functional.one_hot(scores.argmax(-1), scores.shape[-1]).float()
+    return scores
+
+
+def local_pointer(pointer: torch.Tensor, graph: EncodedGraph, location: str) -> torch.Tensor:
+    """Global node ids -> ids within their graph."""
+    group = graph.batch if location == Location.NODE else graph.edge_batch
+    return pointer - node_offsets(graph)[group]
+
+
+__all__ = ["group_of", "hard_prediction", "local_node_index", "local_pointer", "node_offsets"]

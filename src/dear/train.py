@@ -1,0 +1,190 @@
+"""Training loop: deterministic data order, best-validation weights, atomic resumable checkpoints.
+
+A run directory holds ``config.json``, ``metrics.jsonl`` (one JSON object per logged step),
+``model.safetensors`` (best validation weights) and ``checkpoint/`` (weights, optimiser and
+RNG state of the last checkpoint). ``resume=True`` continues from ``checkpoint/`` and ends
+with the same weights as an uninterrupted run on the same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from dear.checkpoint import (
+    load_tensors,
+    load_weights,
+    optimizer_tensors,
+    restore_optimizer,
+    restore_rng,
+    rng_state,
+    save_tensors,
+    write_json,
+)
+from dear.config import TrainConfig
+from dear.data import generate
+from dear.data.batching import collate
+from dear.data.trajectory import Trajectory
+from dear.evaluate import evaluate_model
+from dear.models import build_model
+from dear.models.nar import termination_cap
+
+TRAIN_SEED, VAL_SEED = 1, 2  # data streams are fixed per split; the run seed drives the model
+
+
+class TrainingDiverged(RuntimeError):
+    """Loss or state became NaN/Inf; the last good checkpoint is kept."""
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_split(algorithm: str, num_samples: int, sizes: tuple[int, int], seed: int) -> Sequence[Trajectory]:
+    """A fixed split, from the on-disk cache when it holds it."""
+    try:
+        from dear.data.cache import cached_generate
+    except ImportError:  # pragma: no cover - cache is optional at import time
+        return generate(algorithm, num_samples, sizes, seed)
+    return cached_generate(algorithm, num_samples, sizes, seed)
+
+
+def batch_order(num_samples: int, batch_size: int, seed: int, step: int) -> np.ndarray:
+    """Indices of the training batch at ``step``: a fresh permutation per epoch, a function of
+    ``(seed, epoch)`` only, so a resumed run sees the same stream."""
+    per_epoch = max(num_samples // batch_size, 1)
+    epoch, position = divmod(step, per_epoch)
+    order = np.random.default_rng((seed, epoch)).permutation(num_samples)
+    return order[position * batch_size : (position + 1) * batch_size]
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, out_dir: Path, *, resume: bool = False, progress: bool = True,
+                 device: torch.device | None = None) -> None:
+        self.config = config.validate()
+        self.out = Path(out_dir)
+        self.resume = resume
+        self.progress = progress
+        self.device = device or default_device()
+        self._check_out_dir()
+
+    def _check_out_dir(self) -> None:
+        config_path = self.out / "config.json"
+        if self.resume:
+            if not config_path.exists():
+                raise ValueError(f"--resume: {self.out} holds no run (no config.json)")
+            saved = TrainConfig.load(config_path)
+            if asdict(saved) | {"steps": 0, "max_steps": 0} != asdict(self.config) | {"steps": 0, "max_steps": 0}:
+                raise ValueError(f"--resume: the options differ from the run in {self.out}; resume with the same options")
+        elif self.out.exists() and any(self.out.iterdir()):
+            raise ValueError(f"{self.out} already holds files; choose another --out or pass --resume")
+
+    def run(self, on_log: Callable[[dict], None] | None = None) -> dict:
+        cfg = self.config
+        train = load_split(cfg.algorithm, cfg.train_samples, tuple(cfg.train_sizes), TRAIN_SEED)
+        val = load_split(cfg.algorithm, cfg.val_samples, (cfg.val_size, cfg.val_size), VAL_SEED)
+        if cfg.max_steps == 0:
+            cfg.max_steps = termination_cap(max(t.length for t in train))
+        torch.manual_seed(cfg.seed)
+        np.random.seed(cfg.seed)
+        model = build_model(cfg).to(self.device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        start, best = 0, {"score": -math.inf, "step": -1}
+        self.out.mkdir(parents=True, exist_ok=True)
+        if self.resume and (self.out / "checkpoint" / "state.json").exists():
+            start, best = self._restore(model, optimizer)
+        else:
+            write_json(self.out / "config.json", asdict(cfg))
+            (self.out / "metrics.jsonl").write_text("")
+        self._truncate_metrics(start)
+        bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not self.progress,
+                   desc=f"{cfg.model} {cfg.algorithm}", unit="step")
+        clock = time.perf_counter()
+        for step in bar:
+            model.train()
+            batch = collate([train[i] for i in batch_order(len(train), cfg.batch_size, cfg.seed, step)])
+            prediction = model(batch.to(self.device))
+            loss, parts = model.loss(batch, prediction)
+            if not torch.isfinite(loss):
+                raise TrainingDiverged(
+                    f"loss became {float(loss)} at step {step}; the last good checkpoint is in {self.out / 'checkpoint'}"
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            done = step + 1
+            record = None
+            if done % cfg.log_every == 0 or done == cfg.steps:
+                record = {"step": done, "loss": float(loss.detach()), **{f"loss_{k}": v for k, v in parts.items()},
+                          "grad_norm": float(grad_norm), **prediction.diagnostics,
+                          "seconds": time.perf_counter() - clock}
+            if done % cfg.eval_every == 0 or done == cfg.steps:
+                val_result = evaluate_model(model, val, cfg.batch_size, self.device)
+                record = (record or {"step": done, "loss": float(loss.detach())}) | {"val_score": val_result["score"]}
+                if val_result["score"] > best["score"]:
+                    best = {"score": val_result["score"], "step": done}
+                    save_tensors(self.out / "model.safetensors", model.state_dict())
+            if record is not None:
+                with open(self.out / "metrics.jsonl", "a") as log:
+                    log.write(json.dumps(record) + "\n")
+                bar.set_postfix(loss=f"{record['loss']:.3f}", val=f"{best['score']:.3f}")
+                if on_log:
+                    on_log(record)
+            if done % cfg.checkpoint_every == 0 or done == cfg.steps:
+                self._checkpoint(model, optimizer, done, best)
+        bar.close()
+        summary = {"best_val_score": best["score"], "best_step": best["step"], "steps": cfg.steps}
+        write_json(self.out / "train_summary.json", summary)
+        return summary
+
+    def _checkpoint(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, step: int, best: dict) -> None:
+        """Write ``checkpoint.tmp/`` completely, then swap it in with renames."""
+        staging, final = self.out / "checkpoint.tmp", self.out / "checkpoint"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        opt_tensors, opt_scalars = optimizer_tensors(optimizer)
+        rng_tensors, rng_scalars = rng_state()
+        save_tensors(staging / "model.safetensors", model.state_dict())
+        save_tensors(staging / "state.safetensors", {**opt_tensors, **rng_tensors})
+        write_json(staging / "state.json", {"step": step, "best": best, "optimizer": opt_scalars, "rng": rng_scalars})
+        old = self.out / "checkpoint.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if final.exists():
+            final.rename(old)
+        staging.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _restore(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, dict]:
+        folder = self.out / "checkpoint"
+        if not folder.exists() and (self.out / "checkpoint.old").exists():
+            folder = self.out / "checkpoint.old"  # killed between the two renames
+        try:
+            state = json.loads((folder / "state.json").read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"corrupt checkpoint in {folder}: {error}") from None
+        load_weights(model, folder / "model.safetensors")
+        tensors = load_tensors(folder / "state.safetensors")
+        restore_optimizer(optimizer, tensors, state["optimizer"])
+        restore_rng(tensors, state["rng"])
+        return int(state["step"]), state["best"]
+
+    def _truncate_metrics(self, step: int) -> None:
+        """Drop log lines written after the checkpoint we resume from."""
+        path = self.out / "metrics.jsonl"
+        lines = path.read_text().splitlines() if path.exists() else []
+        kept = [line for line in lines if line.strip() and json.loads(line)["step"] <= step]
+        path.write_text("".join(line + "\n" for line in kept))
+
+
+def train(config: TrainConfig, out_dir: Path, *, resume: bool = False, progress: bool = True) -> dict:
+    return Trainer(config, out_dir, resume=resume, progress=progress).run()
