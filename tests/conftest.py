@@ -26,3 +26,11 @@ def load_reference(algorithm: str) -> list[dict]:
         else:
             sample[rest[0]][rest[1]] = archive[key]
     return [samples[i] for i in sorted(samples)]
+
+
+try:  # tiny tensors: intra-op threads only cost wake-ups when two test workers share 2 cores
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover - the data layer is testable without torch
+    pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -68,6 +69,16 @@ TRAIN_FLAGS = {
 }
 
 
+def _set_threads(threads: int) -> None:
+    """Small-graph steps gain little from intra-op threads and lose a lot when the cores are
+    shared (OpenMP wake-ups); one thread per process is the default, ``--threads`` overrides."""
+    import torch
+
+    if threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {threads}")
+    torch.set_num_threads(threads)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from dear.config import make_config
     from dear.train import train
@@ -122,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dear", description="Deep Equilibrium Algorithmic Reasoning: CLRS-30 data, NAR baselines and DEAR.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("DEAR_THREADS", "1")),
+                        help="torch intra-op threads per process (default 1, or $DEAR_THREADS)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("algorithms", help="table of algorithms, probes and default sizes")
@@ -177,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command != "algorithms":
+            _set_threads(args.threads)
         return args.run(args)
     except ValueError as error:
         print(f"dear {args.command}: error: {error}", file=sys.stderr)

@@ -46,8 +46,12 @@ def graph_max_pool(h: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> tor
     return scatter(h, batch, dim=0, dim_size=num_graphs, reduce="max")
 
 
-def local_node_index(batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
-    """Index of each node within its own graph (batches are sorted by graph)."""
+def graph_offsets(batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
+    """Global id of the first node of every graph (batches are sorted by graph)."""
     counts = torch.bincount(batch, minlength=num_graphs)
-    starts = torch.cumsum(counts, 0) - counts
-    return torch.arange(batch.shape[0], device=batch.device) - starts[batch]
+    return torch.cumsum(counts, 0) - counts
+
+
+def local_node_index(batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
+    """Index of each node within its own graph."""
+    return torch.arange(batch.shape[0], device=batch.device) - graph_offsets(batch, num_graphs)[batch]

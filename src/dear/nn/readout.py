@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from dear.nn.encoders import POINTER_TYPES
-from dear.nn.graph import EncodedGraph, local_node_index, segment_argmax
+from dear.nn.graph import EncodedGraph, graph_offsets, segment_argmax
 from dear.specs import Location, Type
 
 
@@ -18,9 +18,7 @@ def group_of(location: str, graph: EncodedGraph) -> torch.Tensor:
 
 def node_offsets(graph: EncodedGraph) -> torch.Tensor:
     """Global id of node 0 of every graph (``[G]``)."""
-    return graph.batch.new_zeros(graph.num_graphs).index_reduce_(
-        0, graph.batch, torch.arange(graph.num_nodes, device=graph.batch.device), "amin", include_self=False
-    )
+    return graph_offsets(graph.batch, graph.num_graphs)
 
 
 def hard_prediction(scores: torch.Tensor, location: str, kind: str, graph: EncodedGraph) -> torch.Tensor:
@@ -47,4 +45,4 @@ def local_pointer(pointer: torch.Tensor, graph: EncodedGraph, location: str) -> 
     return pointer - node_offsets(graph)[group]
 
 
-__all__ = ["group_of", "hard_prediction", "local_node_index", "local_pointer", "node_offsets"]
+__all__ = ["group_of", "hard_prediction", "local_pointer", "node_offsets"]

@@ -1,0 +1,68 @@
+"""The root-finding loop shared by every solver, forward and adjoint alike.
+
+It owns what must not differ between solvers: the per-graph relative-residual test, freezing
+converged (or blown-up) graphs, the early exit once every graph stopped, the iteration counts
+and the sampled trajectory.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from dear.deq.info import SolverInfo
+from dear.deq.segments import relative_residual
+from dear.deq.solvers import UpdateRule
+
+#: ``f(state, rows)``: ``rows`` ``[N]`` (bool) marks the rows whose graphs are still iterating.
+MaskedMap = Callable[[Tensor, Tensor], Tensor]
+
+
+def find_fixed_point(
+    f: MaskedMap,
+    z0: Tensor,
+    batch: Tensor,
+    num_graphs: int,
+    rule: UpdateRule,
+    *,
+    tol: float,
+    max_iter: int,
+    num_states: int,
+) -> tuple[Tensor, SolverInfo]:
+    """Iterate ``rule`` from ``z0`` until every graph's residual is below ``tol`` or ``max_iter``
+    f-calls were made. A stopped graph's rows keep the state whose residual was measured."""
+    device = z0.device
+    active = torch.ones(num_graphs, dtype=torch.bool, device=device)
+    converged = torch.zeros_like(active)
+    iterations = torch.full((num_graphs,), max_iter, dtype=torch.long, device=device)
+    residual_dtype = torch.promote_types(z0.dtype, torch.float32)
+    residual = torch.full((num_graphs,), torch.inf, dtype=residual_dtype, device=device)
+    x, visited = z0, [z0]
+    for k in range(1, max_iter + 1):
+        fx = f(x, active[batch])
+        current = relative_residual(fx, x, batch, num_graphs)
+        residual = torch.where(active, current, residual)
+        reached = active & (current < tol)
+        stopped = reached | (active & torch.isinf(current))
+        converged |= reached
+        iterations = torch.where(stopped, k, iterations)
+        active = active & ~stopped
+        if k == max_iter or not bool(active.any()):
+            break
+        rows = active[batch]
+        x = torch.where(rows[:, None], rule.step(x, fx, active, rows), x)
+        if num_states:
+            visited.append(x)
+    return x, SolverInfo(iterations, residual, converged, sample_states(visited, num_states))
+
+
+def sample_states(visited: list[Tensor], count: int) -> list[Tensor]:
+    """``count`` states evenly spaced along ``visited``, the last always the final state.
+
+    Exactly ``count`` even when the solve stopped early (states repeat then); each is a fresh
+    copy, so nothing the caller holds aliases solver memory.
+    """
+    last = len(visited) - 1
+    return [visited[(last * (i + 1) + count // 2) // count].clone() for i in range(count)]

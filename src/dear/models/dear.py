@@ -1,0 +1,78 @@
+"""DEAR: the processor's fixed point ``h* = P(h*, inputs)`` found by a root solver.
+
+Inputs are re-injected at every call (they are part of the processor's ``z``), ``h₀ = 0``,
+and each graph of a batch converges and stops on its own. Training and evaluation use their
+own solver settings (``tol``/``max_iter`` vs ``eval_tol``/``eval_max_iter``), switched by
+``train()``/``eval()``; Gaussian state noise and stochastic extra steps act in training only.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch_geometric.data import Batch
+
+from dear.config import TrainConfig
+from dear.deq import jacobian_regularizer, solve
+from dear.deq.info import SolverInfo
+from dear.models.base import Reasoner
+from dear.nn.graph import EncodedGraph
+
+
+class DEAR(Reasoner):
+    def __init__(
+        self,
+        algorithm: str,
+        hidden: int = 128,
+        processor: str = "mpnn",
+        *,
+        solver: str = "anderson",
+        tol: float = 1e-3,
+        max_iter: int = 40,
+        eval_tol: float = 1e-3,
+        eval_max_iter: int = 64,
+        backward: str = "ift",
+        anderson_m: int = 6,
+        jacobian_weight: float = 0.0,
+        state_noise: float = 0.0,
+        stochastic_steps: int = 0,
+    ) -> None:
+        super().__init__(algorithm, hidden, processor)
+        self.solver_options = {"solver": solver, "m": anderson_m, "backward": backward}
+        self.train_limits = (tol, max_iter)
+        self.eval_limits = (eval_tol, eval_max_iter)
+        self.jacobian_weight = jacobian_weight
+        self.state_noise = state_noise
+        self.stochastic_steps = stochastic_steps
+        self.last_info: SolverInfo | None = None
+
+    @classmethod
+    def from_config(cls, config: TrainConfig) -> "DEAR":
+        return cls(
+            config.algorithm, config.hidden, config.processor, solver=config.solver, tol=config.tol,
+            max_iter=config.max_iter, eval_tol=config.eval_tol, eval_max_iter=config.eval_max_iter,
+            backward=config.backward, anderson_m=config.anderson_m, jacobian_weight=config.jacobian_weight,
+            state_noise=config.state_noise, stochastic_steps=config.stochastic_steps,
+        )
+
+    def equilibrium(self, graph: EncodedGraph, num_states: int = 0) -> tuple[torch.Tensor, SolverInfo]:
+        """Solve for ``h*`` with the settings of the current mode (train or eval)."""
+        tol, max_iter = self.train_limits if self.training else self.eval_limits
+        z0 = graph.node.new_zeros(graph.num_nodes, self.hidden)
+        return solve(
+            lambda h, active: self.processor(h, graph, active), z0, graph.batch, tol=tol, max_iter=max_iter,
+            f_accepts_mask=True, return_trajectory=num_states, **self.solver_options,
+        )
+
+    def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
+        h, info = self.equilibrium(graph)
+        self.last_info = info
+        aux: dict[str, torch.Tensor] = {}
+        if self.training:
+            if self.jacobian_weight > 0:
+                z = h.detach().requires_grad_()
+                aux["jacobian"] = self.jacobian_weight * jacobian_regularizer(self.processor(z, graph), z)
+            for _ in range(int(torch.randint(0, self.stochastic_steps + 1, ()))):
+                h = self.processor(h, graph)
+            if self.state_noise > 0:
+                h = h + self.state_noise * torch.randn_like(h)
+        return h, aux, info.summary()

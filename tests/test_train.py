@@ -1,0 +1,82 @@
+"""Training runs: run-directory layout, refusal to overwrite, bit-identical resume, CLI errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file
+
+from dear.cli import main
+from dear.config import make_config
+from dear.run import evaluate_run
+from dear.train import Trainer, train
+
+
+def _config(**overrides):
+    return make_config("bfs", "smoke", steps=12, checkpoint_every=4, eval_every=4, log_every=2, **overrides)
+
+
+def test_run_directory_layout(tmp_path: Path) -> None:
+    train(_config(), tmp_path / "run", progress=False)
+    run = tmp_path / "run"
+    assert {"config.json", "metrics.jsonl", "model.safetensors"} <= {p.name for p in run.iterdir()}
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == list(range(2, 13, 2))
+    assert all("loss" in r for r in records)
+    result = evaluate_run(run, sizes=(5, 7), samples=4)
+    assert set(json.loads((run / "eval.json").read_text())) == {"5", "7"}
+    assert 0.0 <= result["7"]["score"] <= 1.0
+
+
+def test_refuses_to_overwrite_another_run(tmp_path: Path) -> None:
+    train(_config(), tmp_path / "run", progress=False)
+    before = (tmp_path / "run" / "model.safetensors").read_bytes()
+    with pytest.raises(ValueError, match="already holds files"):
+        Trainer(_config(), tmp_path / "run")
+    assert (tmp_path / "run" / "model.safetensors").read_bytes() == before
+
+
+@pytest.mark.parametrize("model", ["nar", "dear"])
+def test_resume_is_bit_identical(tmp_path: Path, model: str) -> None:
+    extra = {"model": model, "max_iter": 6, "state_noise": 0.1} if model == "dear" else {"model": model}
+    train(_config(**extra), tmp_path / "full", progress=False)
+
+    # An interrupted run: stop after step 8 (as if killed), then resume to the end.
+    partial = _config(**extra)
+    partial.steps = 8
+    train(partial, tmp_path / "cut", progress=False)
+    config = json.loads((tmp_path / "cut" / "config.json").read_text())
+    config["steps"] = 12
+    (tmp_path / "cut" / "config.json").write_text(json.dumps(config))
+    train(_config(**extra), tmp_path / "cut", resume=True, progress=False)
+
+    full = load_file(tmp_path / "full" / "checkpoint" / "model.safetensors")
+    resumed = load_file(tmp_path / "cut" / "checkpoint" / "model.safetensors")
+    assert all((full[k] == resumed[k]).all() for k in full)
+    full_log = (tmp_path / "full" / "metrics.jsonl").read_text().splitlines()
+    cut_log = (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(a)["loss"] for a in full_log] == [json.loads(b)["loss"] for b in cut_log]
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
+    train(_config(), tmp_path / "run", progress=False)
+    (tmp_path / "run" / "checkpoint" / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(ValueError, match="corrupt"):
+        train(_config(), tmp_path / "run", resume=True, progress=False)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "nope", "--out", "x"], "unknown algorithm"),
+        (["train", "bfs", "--model", "nar", "--profile", "smoke", "--steps", "0", "--out", "x"], "steps must be positive"),
+        (["evaluate", "missing-dir"], "not a run directory"),
+    ],
+)
+def test_cli_errors_are_one_line(argv, message, capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
