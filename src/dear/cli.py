@@ -88,7 +88,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                      granola=args.granola or None, cgp=args.cgp or None)
     config = make_config(args.algorithm, args.profile, **overrides)
     summary = train(config, Path(args.out), resume=args.resume, progress=not args.quiet)
-    print(json.dumps(summary))
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 speaks for the run
+        print(json.dumps(summary))
     return 0
 
 
@@ -176,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="cpu")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--algorithms", default="", help="comma-separated subset (default: all)")
+    p.add_argument("--columns", default="nar,nar-lt,dear",
+                   help="table: columns (nar, nar-lt, dear, and extras dear-cgp, dem, triplet)")
+    p.add_argument("--workers", type=int, default=2, help="table: cells trained at once (one thread each)")
     p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("demo", help="a few minutes end to end: data, train NAR and DEAR, compare, solve")

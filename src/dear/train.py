@@ -34,6 +34,7 @@ from dear.config import TrainConfig
 from dear.data import generate
 from dear.data.batching import collate
 from dear.data.trajectory import Trajectory
+from dear.distributed import barrier, setup, teardown
 from dear.evaluate import evaluate_model
 from dear.models import build_model
 from dear.models.nar import termination_cap
@@ -74,8 +75,11 @@ class Trainer:
         self.out = Path(out_dir)
         self.resume = resume
         self.progress = progress
-        self.device = device or default_device()
-        self._check_out_dir()
+        self.context = setup(device or default_device())
+        self.device = self.context.device
+        if self.context.is_main:
+            self._check_out_dir()
+        barrier(self.context)
 
     def _check_out_dir(self) -> None:
         config_path = self.out / "config.json"
@@ -99,20 +103,24 @@ class Trainer:
         model = build_model(cfg).to(self.device)
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         start, best = 0, {"score": -math.inf, "step": -1}
-        self.out.mkdir(parents=True, exist_ok=True)
+        main = self.context.is_main
         if self.resume and (self.out / "checkpoint" / "state.json").exists():
             start, best = self._restore(model, optimizer)
-        else:
+        elif main:
+            self.out.mkdir(parents=True, exist_ok=True)
             write_json(self.out / "config.json", asdict(cfg))
             (self.out / "metrics.jsonl").write_text("")
-        self._truncate_metrics(start)
-        bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not self.progress,
+        if main:
+            self._truncate_metrics(start)
+        forward = torch.nn.parallel.DistributedDataParallel(model) if self.context.distributed else model
+        bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (self.progress and main),
                    desc=f"{cfg.model} {cfg.algorithm}", unit="step")
         clock = time.perf_counter()
         for step in bar:
             model.train()
-            batch = collate([train[i] for i in batch_order(len(train), cfg.batch_size, cfg.seed, step)])
-            prediction = model(batch.to(self.device))
+            order = batch_order(len(train), cfg.batch_size, cfg.seed, step)[self.context.rank :: self.context.world]
+            batch = collate([train[i] for i in order])
+            prediction = forward(batch.to(self.device))
             loss, parts = model.loss(batch, prediction)
             if not torch.isfinite(loss):
                 raise TrainingDiverged(
@@ -128,6 +136,8 @@ class Trainer:
                 record = {"step": done, "loss": float(loss.detach()), **{f"loss_{k}": v for k, v in parts.items()},
                           "grad_norm": float(grad_norm), **prediction.diagnostics,
                           "seconds": time.perf_counter() - clock}
+            if not main:
+                continue
             if done % cfg.eval_every == 0 or done == cfg.steps:
                 val_result = evaluate_model(model, val, cfg.batch_size, self.device)
                 record = (record or {"step": done, "loss": float(loss.detach())}) | {"val_score": val_result["score"]}
@@ -143,8 +153,12 @@ class Trainer:
             if done % cfg.checkpoint_every == 0 or done == cfg.steps:
                 self._checkpoint(model, optimizer, done, best)
         bar.close()
-        summary = {"best_val_score": best["score"], "best_step": best["step"], "steps": cfg.steps}
-        write_json(self.out / "train_summary.json", summary)
+        summary = {"best_val_score": best["score"], "best_step": best["step"], "steps": cfg.steps,
+                   "processes": self.context.world}
+        if main:
+            write_json(self.out / "train_summary.json", summary)
+        barrier(self.context)
+        teardown(self.context)
         return summary
 
     def _checkpoint(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, step: int, best: dict) -> None:

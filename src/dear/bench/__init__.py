@@ -1,0 +1,36 @@
+"""Benchmarks and experiment tables; every figure in the docs comes from one of these."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from dear.specs import ALGORITHMS, PAPER_ALGORITHMS
+
+
+def _algorithms(text: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    from dear.specs import check_algorithm
+
+    chosen = tuple(a for a in text.split(",") if a) or default
+    for algorithm in chosen:
+        check_algorithm(algorithm)
+    return chosen
+
+
+def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
+    """Dispatch ``dear bench {data,inference,table}``."""
+    if what == "data":
+        from dear.bench.data import run_data_benchmark
+
+        run_data_benchmark(out, algorithms=_algorithms(args.algorithms, ALGORITHMS))
+    elif what == "inference":
+        from dear.bench.inference import run_inference_benchmark
+
+        run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS),
+                                runs=Path("runs/table") / args.profile)
+    else:
+        from dear.bench.table import run_table
+
+        columns = tuple(c for c in args.columns.split(",") if c)
+        run_table(out, profile=args.profile, seeds=args.seeds, algorithms=_algorithms(args.algorithms, PAPER_ALGORITHMS),
+                  columns=columns, workers=args.workers)

@@ -1,0 +1,100 @@
+"""``dear bench inference``: time per sample of NAR vs DEAR, side by side, with warm-up.
+
+For each algorithm and size, both models run on the same graphs in one process; every
+measurement is preceded by warm-up calls and repeated, and we report the median and the
+inter-quartile range, with NAR's ground-truth steps and DEAR's solver iterations.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from dear.bench.plots import plot_scores_vs_size
+from dear.data import generate
+from dear.data.batching import collate
+from dear.models.base import Reasoner
+from dear.run import load_run
+from dear.solve import pretrained_dir
+
+DEFAULT_SIZES = (16, 64, 256, 1024)
+#: Floyd–Warshall decodes an n x n x n pointer tensor; beyond this size it does not fit a laptop.
+SIZE_CAP = {"floyd_warshall": 128}
+
+
+def graphs_per_batch(n: int) -> int:
+    return max(1, 256 // n)
+
+
+@torch.no_grad()
+def time_model(model: Reasoner, batch, warmup: int, repeats: int) -> tuple[list[float], dict]:
+    model.eval()
+    for _ in range(warmup):
+        prediction = model(batch)
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        prediction = model(batch)
+        seconds.append(time.perf_counter() - start)
+    return seconds, prediction.diagnostics
+
+
+def _spread(values: Sequence[float], per: int) -> dict:
+    q1, median, q3 = np.percentile(np.asarray(values) / per, [25, 50, 75])
+    return {"median_s": float(median), "q1_s": float(q1), "q3_s": float(q3)}
+
+
+def find_model(kind: str, algorithm: str, runs: Path | None) -> Path:
+    """A trained run of ``kind``: from the table's runs when given, else the shipped model."""
+    if runs is not None:
+        candidate = Path(runs) / algorithm / kind / "seed0"
+        if (candidate / "model.safetensors").exists():
+            return candidate
+    return pretrained_dir(kind, algorithm)
+
+
+def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Sequence[int] = DEFAULT_SIZES,
+                            warmup: int = 2, repeats: int = 5, runs: Path | None = None, seed: int = 4) -> list[dict]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    cases = [(a, n) for a in algorithms for n in sizes if n <= SIZE_CAP.get(a, n)]
+    for algorithm, n in tqdm(cases, desc="inference", unit="case"):
+        models = {kind: load_run(find_model(kind, algorithm, runs))[1] for kind in ("nar", "dear")}
+        count = graphs_per_batch(n)
+        batch = collate(generate(algorithm, count, n, seed=seed))
+        row = {"algorithm": algorithm, "n": n, "graphs": count, "nar_steps_mean": float(batch.length.float().mean())}
+        for kind, model in models.items():
+            seconds, diagnostics = time_model(model, batch, warmup, repeats)
+            row |= {f"{kind}_{k}": v for k, v in _spread(seconds, count).items()}
+            if kind == "dear":
+                row |= {"dear_iterations_mean": diagnostics["iterations_mean"],
+                        "dear_converged_fraction": diagnostics["converged_fraction"]}
+        row["dear_over_nar"] = row["dear_median_s"] / row["nar_median_s"]
+        rows.append(row)
+    meta = {"machine": platform.processor() or platform.machine(), "torch_threads": torch.get_num_threads(),
+            "warmup": warmup, "repeats": repeats, "seed": seed, "device": "cpu"}
+    (out_dir / "bench_inference.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    with open(out_dir / "bench_inference.csv", "w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    for key, label in (("median_s", "seconds per sample"), ("iterations", "steps / iterations")):
+        series = {}
+        for row in rows:
+            if key == "median_s":
+                series.setdefault(f"{row['algorithm']} nar", {})[row["n"]] = row["nar_median_s"]
+                series.setdefault(f"{row['algorithm']} dear", {})[row["n"]] = row["dear_median_s"]
+            else:
+                series.setdefault(f"{row['algorithm']} nar T", {})[row["n"]] = row["nar_steps_mean"]
+                series.setdefault(f"{row['algorithm']} dear iters", {})[row["n"]] = row["dear_iterations_mean"]
+        plot_scores_vs_size(series, out_dir / f"bench_inference_{key.split('_')[0]}.png", title=label, ylabel=label)
+    return rows

@@ -1,0 +1,139 @@
+"""``dear bench table``: the paper's accuracy grid, resumable, cell by cell.
+
+Each cell (algorithm, model, seed) trains into ``runs/table/<profile>/<algorithm>/<model>/seed<k>``
+(weights stay out of git) and its scores land in ``results/table/<profile>/<algorithm>__<model>__seed<k>.json``
+(small, committed). Finished cells are skipped, unfinished ones resume from their checkpoint,
+so the grid can be filled over several sittings. ``workers`` cells run at once, one torch
+thread each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from dear.specs import PAPER_ALGORITHMS
+
+TABLE_MODELS = ("nar", "nar-lt", "dear")
+EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": ("nar", ["--processor", "triplet"])}
+TEST_SIZES = (64, 128)
+
+
+@dataclass(frozen=True)
+class Cell:
+    algorithm: str
+    column: str  # a model name, or an extra column of EXTRA_MODELS
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.algorithm}__{self.column}__seed{self.seed}"
+
+    def command(self, profile: str, run_dir: Path, resume: bool) -> list[str]:
+        model, extra = EXTRA_MODELS.get(self.column, (self.column, []))
+        argv = [sys.executable, "-m", "dear", "--threads", "1", "train", self.algorithm, "--model", model,
+                "--profile", profile, "--seed", str(self.seed), "--out", str(run_dir), "--quiet", *extra]
+        return argv + (["--resume"] if resume else [])
+
+
+def grid(algorithms: Sequence[str], columns: Sequence[str], seeds: int) -> list[Cell]:
+    return [Cell(a, c, s) for s in range(seeds) for a in algorithms for c in columns]
+
+
+def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, sizes: Sequence[int], samples: int) -> Path:
+    """Train (or resume) and evaluate one cell; returns its result file."""
+    result_path = results_root / f"{cell.name}.json"
+    if result_path.exists():
+        return result_path
+    run_dir = runs_root / cell.algorithm / cell.column / f"seed{cell.seed}"
+    env = os.environ | {"OMP_NUM_THREADS": "1"}
+    log = run_dir.parent / f"seed{cell.seed}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    if not (run_dir / "train_summary.json").exists():
+        resume = (run_dir / "checkpoint" / "state.json").exists()
+        if run_dir.exists() and not resume:
+            for leftover in run_dir.iterdir():  # killed before its first checkpoint: start afresh
+                if leftover.is_file():
+                    leftover.unlink()
+        with open(log, "a") as stream:
+            subprocess.run(cell.command(profile, run_dir, resume), check=True, env=env, stdout=stream, stderr=stream)
+    evaluate = [sys.executable, "-m", "dear", "--threads", "1", "evaluate", str(run_dir),
+                "--sizes", ",".join(map(str, sizes)), "--samples", str(samples)]
+    with open(log, "a") as stream:
+        subprocess.run(evaluate, check=True, env=env, stdout=stream, stderr=stream)
+    evaluation = json.loads((run_dir / "eval.json").read_text())
+    summary = json.loads((run_dir / "train_summary.json").read_text())
+    metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line]
+    record = {"cell": cell.__dict__, "profile": profile, "train": summary, "eval": evaluation,
+              "final_loss": metrics[-1]["loss"] if metrics else None,
+              "train_seconds": metrics[-1].get("seconds") if metrics else None,
+              "config": json.loads((run_dir / "config.json").read_text())}
+    results_root.mkdir(parents=True, exist_ok=True)
+    tmp = result_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2))
+    tmp.replace(result_path)
+    return result_path
+
+
+def run_table(out: Path, profile: str = "cpu", seeds: int = 3, algorithms: Iterable[str] = PAPER_ALGORITHMS,
+              columns: Sequence[str] = TABLE_MODELS, workers: int = 2, sizes: Sequence[int] = TEST_SIZES,
+              samples: int = 100, runs_root: Path = Path("runs/table")) -> dict:
+    """Fill the grid (skipping finished cells) and write the aggregate table."""
+    results_root = Path(out) / "table" / profile
+    cells = grid(list(algorithms), columns, seeds)
+    todo = [c for c in cells if not (results_root / f"{c.name}.json").exists()]
+    failures = []
+    with ThreadPoolExecutor(max_workers=workers) as pool, tqdm(total=len(cells), initial=len(cells) - len(todo),
+                                                               desc="table cells", unit="cell") as bar:
+        futures = {pool.submit(run_cell, c, profile, runs_root / profile, results_root, sizes, samples): c for c in todo}
+        for future in as_completed(futures):
+            try:
+                future.result()
+            except subprocess.CalledProcessError as error:
+                failures.append(f"{futures[future].name}: exit {error.returncode}")
+            bar.update()
+    summary = aggregate(results_root)
+    (Path(out) / f"table_{profile}.json").write_text(json.dumps(summary, indent=2))
+    (Path(out) / f"table_{profile}.md").write_text(markdown_table(summary, profile))
+    if failures:
+        raise ValueError(f"{len(failures)} cell(s) failed (see their .log files): {'; '.join(failures)}")
+    return summary
+
+
+def aggregate(results_root: Path) -> dict:
+    """``{algorithm: {column: {size: {"mean", "std", "n", "scores"}}}}`` over finished seeds."""
+    table: dict = {}
+    for path in sorted(Path(results_root).glob("*.json")):
+        record = json.loads(path.read_text())
+        cell = record["cell"]
+        by_size = table.setdefault(cell["algorithm"], {}).setdefault(cell["column"], {})
+        for size, result in record["eval"].items():
+            by_size.setdefault(size, {"scores": []})["scores"].append(result["score"])
+    for columns in table.values():
+        for by_size in columns.values():
+            for entry in by_size.values():
+                scores = np.asarray(entry["scores"])
+                entry.update(mean=float(scores.mean()), std=float(scores.std()), n=int(scores.size))
+    return table
+
+
+def markdown_table(table: dict, profile: str, size: str = "64") -> str:
+    columns = sorted({c for cols in table.values() for c in cols}, key=lambda c: (c not in TABLE_MODELS, c))
+    lines = [f"CLRS score at n={size} (mean ± std over seeds; seeds in brackets), profile `{profile}`", "",
+             "| algorithm | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for algorithm in sorted(table):
+        cells = []
+        for column in columns:
+            entry = table[algorithm].get(column, {}).get(size)
+            cells.append(f"{entry['mean']:.3f} ± {entry['std']:.3f} [{entry['n']}]" if entry else "–")
+        lines.append(f"| {algorithm} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
