@@ -7,6 +7,13 @@ procedure that CLRS-30 probes.
 
 from dear.algorithms import (  # noqa: F401  (imports register the algorithms)
     bfs,
+    dag_shortest_paths,
+    dfs,
+    mst,
+    scc,
+    searching,
+    shortest_paths,
+    sorting,
 )
 from dear.algorithms._registry import REGISTRY, Execution
 

@@ -14,7 +14,7 @@ def mask_one(index: np.ndarray | int, n: int) -> np.ndarray:
     """One-hot over ``n`` nodes; ``index`` of shape ``[...]`` gives ``[..., n]`` floats."""
     index = np.asarray(index)
     out = np.zeros(index.shape + (n,))
-    np.put_along_axis(out, index[..., None], 1.0, axis=-1)
+    out.reshape(-1, n)[np.arange(index.size), index.ravel()] = 1.0
     return out
 
 

@@ -59,9 +59,9 @@ def community_graph(
     rng: np.random.Generator, n: int, p: float, *, k: int = 4, eps: float = 0.01
 ) -> np.ndarray:
     """CLRS's ``_random_community_graph`` (directed, unweighted): ``k`` dense ER blocks plus
-    sparse toggles that never point from a later block to an earlier one."""
-    if k > n:
-        raise ValueError(f"a {k}-community graph needs at least {k} nodes, got {n}")
+    sparse toggles that never point from a later block to an earlier one. With fewer than
+    ``k`` nodes (where CLRS refuses) every node is its own block."""
+    k = min(k, n)
     bounds = [i * (n // k) for i in range(k)] + [n]
     mat = np.zeros((n, n))
     for lo, hi in zip(bounds[:-1], bounds[1:]):
@@ -91,10 +91,20 @@ GRAPH_KINDS: dict[str, GraphKind] = {
 
 
 def _pick_p(rng: np.random.Generator, p: float | Sequence[float]) -> float:
-    choices = np.atleast_1d(np.asarray(p, dtype=np.float64))
+    choices = np.asarray(p, dtype=np.float64).ravel()
     if choices.size == 0 or not np.all((choices >= 0) & (choices <= 1)):
         raise ValueError(f"edge probability p must be in [0, 1], got {p}")
     return float(choices[rng.integers(choices.size)]) if choices.size > 1 else float(choices[0])
+
+
+def _topological_rank(edges: np.ndarray) -> np.ndarray:
+    """Longest-path depth of each node of a DAG, so that every edge ``u -> v`` climbs."""
+    depth = np.zeros(edges.shape[0], dtype=np.int64)
+    while True:
+        deeper = np.max(np.where(edges, depth[:, None] + 1, 0), axis=0)
+        if np.array_equal(deeper, depth):
+            return depth
+        depth = deeper
 
 
 def _connect(rng: np.random.Generator, A: np.ndarray, kind: GraphKind, low: float, high: float) -> np.ndarray:
@@ -102,12 +112,16 @@ def _connect(rng: np.random.Generator, A: np.ndarray, kind: GraphKind, low: floa
     directed graphs it is weakly connected. Used when ``connected=True``."""
     n = A.shape[0]
     order = rng.permutation(n)
-    weights = rng.uniform(low, high, size=n - 1) if kind.weighted else np.ones(n - 1)
-    if kind.weighted and not kind.directed:
-        weights = np.sqrt(weights * weights + 1e-3)
+    if kind.weighted:  # the same distribution as er_graph's weights
+        w = rng.uniform(low, high, size=(2, n - 1))
+        weights = w[0] if kind.directed else np.sqrt(w[0] * w[1] + 1e-3)
+    else:
+        weights = np.ones(n - 1)
     u, v = order[:-1], order[1:]
-    if kind.acyclic:  # keep the DAG acyclic: orient along an existing topological order
-        u, v = np.minimum(u, v), np.maximum(u, v)
+    if kind.acyclic:  # keep the DAG acyclic: orient every new edge along a topological order
+        rank = _topological_rank(A != 0) * n + np.arange(n)
+        forward = rank[u] < rank[v]
+        u, v = np.where(forward, u, v), np.where(forward, v, u)
     missing = A[u, v] == 0
     A[u[missing], v[missing]] = weights[missing]
     if not kind.directed:
@@ -145,12 +159,17 @@ def draw_graph_inputs(
 def draw_array_inputs(
     algorithm: str, rng: np.random.Generator, n: int, *, low: float = 0.0, high: float = 1.0
 ) -> dict[str, np.ndarray]:
-    """Uniform keys; sorted keys and a uniform target for binary search (CLRS's sampler)."""
+    """Uniform keys; sorted keys and a uniform target for binary search (CLRS's sampler, with
+    DEAR's swap of a too-large target for ``binary_search_fixed``)."""
     key = rng.uniform(low, high, size=n)
     inputs = {"pos": node_positions(n), "key": key}
     if algorithm.startswith("binary_search"):
         key.sort()
         inputs["target"] = np.float64(rng.uniform(low, high))
+        if algorithm == "binary_search_fixed" and inputs["target"] > key[-1]:
+            # DEAR's fix: a target above every key has no answer, so swap it with the largest
+            # key; the keys stay sorted and the answer is the last node.
+            inputs["target"], key[-1] = key[-1], inputs["target"]
     return inputs
 
 
@@ -161,5 +180,6 @@ def draw_inputs(algorithm: str, rng: np.random.Generator, n: int, **options: obj
     )
     try:
         return draw(algorithm, rng, n, **options)
-    except TypeError as error:  # unknown generator option
+    # An unknown option (TypeError), or a value NumPy rejects (e.g. p="x", low=nan, low > high).
+    except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(f"bad generator option for {algorithm}: {error}") from None

@@ -1,0 +1,69 @@
+"""Searching (CLRS-30 ``minimum``, ``binary_search``; DEAR's ``binary_search_fixed``).
+
+The keys sit in their given order, probed as CLRS's ``probing.array`` of the identity
+(``pred_h``: each node points to the one before it), which is the same at every step.
+
+``binary_search_fixed`` runs exactly CLRS's binary search. DEAR's fix of CLRS's ambiguity
+is in the sampler, not the algorithm (``BetterSearchSampler`` in DEAR's
+``datasets/samplers.py``): CLRS draws the target uniformly, so it can exceed every key and
+the answer (the first key ``>= target``) does not exist, yet CLRS labels it ``n - 1``. DEAR
+swaps such a target with the largest key, which keeps the keys sorted and puts the target
+between the two largest; see :func:`dear.data.samplers.draw_array_inputs`.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from dear.algorithms._probes import mask_one
+from dear.algorithms._registry import Execution, register
+
+
+def _identity_pred(steps: int, n: int) -> np.ndarray:
+    return np.tile(np.maximum(np.arange(n) - 1.0, 0.0), (steps, 1))
+
+
+@numba.njit(cache=True)
+def _minimum(key: np.ndarray) -> np.ndarray:
+    min_h = np.zeros(key.shape[0], dtype=np.int64)
+    for i in range(1, key.shape[0]):
+        min_h[i] = i if key[min_h[i - 1]] > key[i] else min_h[i - 1]
+    return min_h
+
+
+@register("minimum")
+def minimum(key: np.ndarray) -> Execution:
+    n = key.shape[0]
+    min_h = _minimum(key)
+    hints = {"pred_h": _identity_pred(n, n), "min_h": mask_one(min_h, n), "i": np.eye(n)}  # i = step
+    return Execution(hints=hints, outputs={"min": hints["min_h"][-1].copy()})
+
+
+@numba.njit(cache=True)
+def _binary_search(key: np.ndarray, target: float) -> np.ndarray:
+    """``[T, 3]`` of (low, high, mid); the interval shrinks every step, so ``T <= n``."""
+    n = key.shape[0]
+    trace = np.empty((n, 3), dtype=np.int64)
+    low, high = 0, n - 1
+    t = 0
+    while True:
+        mid = (low + high) // 2
+        trace[t, 0], trace[t, 1], trace[t, 2] = low, high, mid
+        t += 1
+        if low >= high:
+            return trace[:t]
+        if target <= key[mid]:
+            high = mid
+        else:
+            low = mid + 1
+
+
+@register("binary_search_fixed")
+@register("binary_search")
+def binary_search(key: np.ndarray, target: float) -> Execution:
+    n = key.shape[0]
+    trace = mask_one(_binary_search(key, target), n)
+    hints = {"pred_h": _identity_pred(trace.shape[0], n)}
+    hints.update(low=trace[:, 0], high=trace[:, 1], mid=trace[:, 2])
+    return Execution(hints=hints, outputs={"return": trace[-1, 1].copy()})

@@ -1,0 +1,53 @@
+"""Insertion sort (CLRS-30 ``insertion_sort``): one hint per inserted key.
+
+The order being built is probed as CLRS's ``probing.array``: each node points to the node
+sorted just before it, the first to itself.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from dear.algorithms._probes import mask_one
+from dear.algorithms._registry import Execution, register
+
+
+@numba.njit(cache=True)
+def _order_pred(order: np.ndarray, out: np.ndarray) -> None:
+    """CLRS's ``probing.array``: ``out[order[i]] = order[i - 1]``, ``out[order[0]] = order[0]``."""
+    out[order[0]] = order[0]
+    for i in range(1, order.shape[0]):
+        out[order[i]] = order[i - 1]
+
+
+@numba.njit(cache=True)
+def _insertion_sort(key: np.ndarray):
+    n = key.shape[0]
+    A = key.copy()
+    A_pos = np.arange(n)
+    pred_h = np.empty((n, n))
+    i_h = np.zeros(n, dtype=np.int64)
+    j_h = np.zeros(n, dtype=np.int64)
+    _order_pred(A_pos, pred_h[0])
+    for j in range(1, n):
+        k = A[j]
+        i = j - 1
+        while i >= 0 and A[i] > k:
+            A[i + 1] = A[i]
+            A_pos[i + 1] = A_pos[i]
+            i -= 1
+        A[i + 1] = k
+        i_h[j] = A_pos[i + 1]  # CLRS's ``stor_pos``: the node just after the insertion point
+        A_pos[i + 1] = j
+        j_h[j] = j
+        _order_pred(A_pos, pred_h[j])
+    return pred_h, i_h, j_h
+
+
+@register("insertion_sort")
+def insertion_sort(key: np.ndarray) -> Execution:
+    n = key.shape[0]
+    pred_h, i_h, j_h = _insertion_sort(key)
+    hints = {"pred_h": pred_h, "i": mask_one(i_h, n), "j": mask_one(j_h, n)}
+    return Execution(hints=hints, outputs={"pred": pred_h[-1].copy()})
