@@ -8,6 +8,7 @@ from typing import Sequence
 
 from dear.checkpoint import load_weights, write_json
 from dear.config import TrainConfig
+from dear.specs import SPECS, Location, Stage, Type
 from dear.evaluate import evaluate_model
 from dear.models import Reasoner, build_model
 from dear.train import default_device, load_split
@@ -28,8 +29,18 @@ def load_run(run_dir: Path) -> tuple[TrainConfig, Reasoner]:
     return config, model.eval()
 
 
+def eval_batch_size(algorithm: str, n: int, hidden: int) -> int:
+    """Graphs per evaluation batch: 16 at small sizes, fewer as graphs grow, and few enough
+    that Floyd–Warshall's dense ``n x n x n x H`` pointer scores stay near 1 GB."""
+    graphs = max(1, min(16, 1024 // n))
+    if any(loc == Location.EDGE and kind == Type.POINTER for stage, loc, kind in SPECS[algorithm].values()
+           if stage == Stage.OUTPUT):
+        graphs = max(1, min(graphs, 2**28 // (n**3 * hidden)))
+    return graphs
+
+
 def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,
-                 batch_size: int = 16) -> dict[str, dict]:
+                 batch_size: int | None = None) -> dict[str, dict]:
     """Score the run at every size on fresh graphs (``seed`` fixes them) and merge into ``eval.json``."""
     if samples < 1:
         raise ValueError(f"samples must be positive, got {samples}")
@@ -39,7 +50,8 @@ def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 
     results = {}
     for size in sizes:
         data = load_split(config.algorithm, samples, (size, size), seed)
-        results[str(size)] = evaluate_model(model, data, batch_size, device)
+        graphs = batch_size or eval_batch_size(config.algorithm, size, config.hidden)
+        results[str(size)] = evaluate_model(model, data, graphs, device)
     path = Path(run_dir) / "eval.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     write_json(path, previous | results)

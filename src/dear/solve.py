@@ -128,7 +128,7 @@ def readable_outputs(algorithm: str, outputs: dict[str, np.ndarray], edge_index:
 
 @torch.no_grad()
 def run_model(model: Reasoner, trajectory) -> tuple[dict[str, np.ndarray], dict[str, Any], np.ndarray]:
-    batch = collate([trajectory])
+    batch = collate([trajectory], hints=False)
     device = next(model.parameters()).device
     prediction = model(batch.to(device))
     outputs = {}

@@ -119,7 +119,7 @@ class Trainer:
         for step in bar:
             model.train()
             order = batch_order(len(train), cfg.batch_size, cfg.seed, step)[self.context.rank :: self.context.world]
-            batch = collate([train[i] for i in order])
+            batch = collate([train[i] for i in order], hints=model.uses_hints)
             prediction = forward(batch.to(self.device))
             loss, parts = model.loss(batch, prediction)
             if not torch.isfinite(loss):

@@ -77,14 +77,17 @@ def _element_major(values: np.ndarray, location: str, edge_index: np.ndarray, hi
     return np.moveaxis(values, 0, 1) if hint else values
 
 
-def to_data(trajectory: Trajectory, steps: int | None = None) -> ProbeData:
-    """One trajectory as a :class:`ProbeData`; hints padded to ``steps`` (default: its length)."""
+def to_data(trajectory: Trajectory, steps: int | None = None, hints: bool = True) -> ProbeData:
+    """One trajectory as a :class:`ProbeData`; hints padded to ``steps`` (default: its length),
+    or left out with ``hints=False`` (models that never read them batch faster)."""
     steps = trajectory.length if steps is None else steps
     spec = SPECS[trajectory.algorithm]
     edge_index = edge_index_of(trajectory)
     fields: dict[str, torch.Tensor] = {}
     pointer_keys = []
-    stages = ((Stage.INPUT, trajectory.inputs), (Stage.HINT, trajectory.hints), (Stage.OUTPUT, trajectory.outputs))
+    stages = [(Stage.INPUT, trajectory.inputs), (Stage.OUTPUT, trajectory.outputs)]
+    if hints:
+        stages.append((Stage.HINT, trajectory.hints))
     for stage, probes in stages:
         for name, values in probes.items():
             _, location, kind = spec[name]
@@ -106,12 +109,13 @@ def to_data(trajectory: Trajectory, steps: int | None = None) -> ProbeData:
     return data
 
 
-def collate(trajectories: Sequence[Trajectory]) -> Batch:
-    """Batch trajectories of one algorithm, padding hints to the longest run."""
+def collate(trajectories: Sequence[Trajectory], hints: bool = True) -> Batch:
+    """Batch trajectories of one algorithm, padding hints to the longest run (or leaving hints
+    out with ``hints=False``)."""
     if not trajectories:
         raise ValueError("cannot collate an empty list of trajectories")
     algorithms = {t.algorithm for t in trajectories}
     if len(algorithms) != 1:
         raise ValueError(f"a batch holds one algorithm, got {sorted(algorithms)}")
     steps = max(t.length for t in trajectories)
-    return Batch.from_data_list([to_data(t, steps) for t in trajectories], exclude_keys=["pointer_keys"])
+    return Batch.from_data_list([to_data(t, steps, hints) for t in trajectories], exclude_keys=["pointer_keys"])

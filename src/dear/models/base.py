@@ -32,6 +32,9 @@ class Prediction:
 class Reasoner(nn.Module):
     """Spec-driven encoder, a processor, spec-driven output decoder (CLRS-30's blueprint)."""
 
+    #: Whether training batches must carry the hints (only hint-supervised models read them).
+    uses_hints = False
+
     def __init__(self, algorithm: str, hidden: int = 128, processor: str = "mpnn") -> None:
         super().__init__()
         self.algorithm = algorithm

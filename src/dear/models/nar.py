@@ -91,6 +91,8 @@ def termination_cap(max_train_length: int) -> int:
 class NARHints(NAR):
     """Hint-supervised NAR (encode the hints of step t, decode those of step t + 1)."""
 
+    uses_hints = True
+
     def __init__(self, algorithm: str, hidden: int = 128, processor: str = "mpnn", teacher_forcing: float = 0.0) -> None:
         super().__init__(algorithm, hidden, processor)
         self.hint_encoder = ProbeEncoder(algorithm, Stage.HINT, hidden)
