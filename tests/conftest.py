@@ -34,3 +34,27 @@ try:  # tiny tensors: intra-op threads only cost wake-ups when two test workers 
     torch.set_num_threads(1)
 except ImportError:  # pragma: no cover - the data layer is testable without torch
     pass
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory):
+    """``smoke_run(algorithm, model)``: the directory of a smoke-profile run, trained on first use."""
+    from dear.config import make_config
+    from dear.train import train
+
+    runs: dict[tuple[str, str], Path] = {}
+
+    def run(algorithm: str = "bfs", model: str = "nar") -> Path:
+        if (algorithm, model) not in runs:
+            out = tmp_path_factory.mktemp(f"{algorithm}-{model}") / "run"
+            train(make_config(algorithm, "smoke", model=model), out, progress=False)
+            runs[algorithm, model] = out
+        return runs[algorithm, model]
+
+    return run
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or fill the user's data cache (~/.cache/dear)."""
+    os.environ["DEAR_CACHE"] = str(tmp_path_factory.mktemp("dear-cache"))

@@ -9,6 +9,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from dear.errors import DearError
+
 EXAMPLES = """examples:
   dear algorithms
   dear train bellman_ford --model nar --profile cpu --out runs/bf-nar
@@ -197,9 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command != "algorithms":
             _set_threads(args.threads)
         return args.run(args)
-    except ValueError as error:
+    except (ValueError, DearError) as error:  # bad input (exit 2) or a failed run (exit 1): one line
         print(f"dear {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(error, ValueError) else 1
     except KeyboardInterrupt:
         print(f"dear {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+import math
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from dear.specs import check_algorithm
+from dear.errors import shown
 
 MODELS = ("nar", "nar-lt", "nar-hints", "dem", "dear")
 PROFILES = ("smoke", "cpu", "paper")
 SOLVERS = ("anderson", "fixed_point", "broyden")
 BACKWARDS = ("ift", "phantom")
+#: Largest hidden size a config may ask for: weights are allocated when the model is built.
+MAX_HIDDEN = 4096
 
 
 @dataclass
@@ -62,6 +66,7 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         check_algorithm(self.algorithm)
+        self._check_types()
         choices = {"model": MODELS, "profile": PROFILES, "solver": SOLVERS, "backward": BACKWARDS,
                    "processor": ("mpnn", "triplet")}
         for name, allowed in choices.items():
@@ -75,7 +80,21 @@ class TrainConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if self.seed < 0:
             raise ValueError(f"seed must be non-negative, got {self.seed}")
+        if self.hidden > MAX_HIDDEN:
+            raise ValueError(f"hidden must be at most {MAX_HIDDEN}, got {self.hidden}")
+        if self.align and self.model != "dear":
+            raise ValueError(f"--align aligns a DEAR to a NAR run; it does nothing for --model {self.model}")
+        if not self.align_weight >= 0:
+            raise ValueError(f"align_weight must be non-negative, got {self.align_weight}")
         return self
+
+    def _check_types(self) -> None:
+        """Every option has its default's type: a config file may hold anything."""
+        for option in fields(self):
+            value, default = getattr(self, option.name), option.default
+            if default is MISSING or _of_type(value, default):
+                continue
+            raise ValueError(f"option {option.name} must be {_KINDS[type(default)]}, got {shown(value)}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -98,6 +117,18 @@ class TrainConfig:
             return cls.from_dict(json.loads(Path(path).read_text())).validate()
         except (OSError, json.JSONDecodeError, TypeError) as error:
             raise ValueError(f"cannot read run config {path}: {error}") from None
+
+
+_KINDS = {bool: "true or false", int: "an integer", float: "a finite number", str: "a string",
+          tuple: "a list of integers"}
+
+
+def _of_type(value: Any, default: Any) -> bool:
+    if isinstance(default, tuple):
+        return isinstance(value, tuple) and all(_of_type(v, 0) for v in value)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return type(value) is type(default)  # bool, int (not bool), str
 
 
 def profile_defaults(profile: str) -> dict[str, Any]:

@@ -8,17 +8,23 @@ into the training range (shortest paths, MSTs and orders are invariant to a posi
 from __future__ import annotations
 
 import json
+import os
+import sys
+import types
 from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import networkx as nx
 import numpy as np
 import torch
+from torch_geometric.data import Batch
 
-from dear.data.batching import collate
+from dear.data.batching import collate, edge_list_batch, uses_complete_graph
 from dear.data.execute import complete_inputs, run_reference
 from dear.data.samplers import GRAPH_KINDS
+from dear.data.trajectory import Trajectory
+from dear.errors import shown
 from dear.models.base import Reasoner
 from dear.nn.readout import hard_prediction
 from dear.specs import SPECS, Location, Stage, Type, check_algorithm
@@ -28,6 +34,8 @@ POINTER_TYPES = (Type.POINTER, Type.SHOULD_BE_PERMUTATION, Type.PERMUTATION_POIN
 
 def pretrained_dir(model: str, algorithm: str) -> Path:
     """Where a shipped model lives, or ``model`` itself when it is a run directory."""
+    if not isinstance(model, (str, os.PathLike)):
+        raise ValueError(f"model must be a shipped model's name or a run directory, got {type(model).__name__}")
     if Path(model).is_dir():
         return Path(model)
     folder = Path(str(resources.files("dear"))) / "pretrained" / model / algorithm
@@ -40,37 +48,78 @@ def pretrained_dir(model: str, algorithm: str) -> Path:
     return folder
 
 
-def graph_inputs(algorithm: str, graph: nx.Graph, source: Any = None) -> tuple[dict[str, np.ndarray], list]:
-    """CLRS inputs (``A``, ``s``) of a networkx graph, and the node labels in index order."""
+class GraphEdges(NamedTuple):
+    """A graph as distinct weighted edges ``A[senders, receivers] = weights`` (never ``n x n``)."""
+
+    senders: np.ndarray
+    receivers: np.ndarray
+    weights: np.ndarray
+    num_nodes: int
+    source: int | None
+
+    def dense_inputs(self) -> dict[str, np.ndarray]:
+        """CLRS inputs ``A`` (and ``s``) for the exact algorithm."""
+        A = np.zeros((self.num_nodes, self.num_nodes))
+        A[self.senders, self.receivers] = self.weights
+        return {"A": A} if self.source is None else {"A": A, "s": np.asarray(self.source)}
+
+
+def _edge_arrays(graph: nx.Graph, index: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Senders, receivers, weights of every edge as ``nx.to_numpy_array`` counts them: both
+    directions of an undirected edge, parallel edges added up."""
+    edges = list(graph.edges(data="weight", default=1.0))
+    try:
+        weights = np.array([w for _, _, w in edges], dtype=np.float64).reshape(len(edges))
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("edge weights must be real numbers") from None
+    senders = np.array([index[u] for u, _, _ in edges], dtype=np.int64)
+    receivers = np.array([index[v] for _, v, _ in edges], dtype=np.int64)
+    _check_weights(weights)
+    if not graph.is_directed():
+        loop = senders == receivers
+        senders, receivers = np.concatenate([senders, receivers[~loop]]), np.concatenate([receivers, senders[~loop]])
+        weights = np.concatenate([weights, weights[~loop]])
+    pairs, pair_of = np.unique(senders * len(index) + receivers, return_inverse=True)
+    weights = np.bincount(pair_of, weights=weights, minlength=pairs.size)
+    _check_weights(weights)  # parallel edges may add up to Inf
+    senders, receivers = np.divmod(pairs, len(index))
+    return senders, receivers, weights
+
+
+def _check_weights(weights: np.ndarray) -> None:
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("edge weights must be finite (found NaN or Inf)")
+    if (weights < 0).any():
+        raise ValueError("edge weights must be non-negative (the models were trained on weights in [0, 1])")
+    if (weights == 0).any():
+        raise ValueError("edge weights must be positive: a zero weight is indistinguishable from a missing edge")
+
+
+def graph_edges(algorithm: str, graph: Any, source: Any = None) -> tuple[GraphEdges, list]:
+    """The validated, scaled edge list of a networkx graph, and its node labels in index order."""
     if not isinstance(graph, nx.Graph):
         raise ValueError(f"{algorithm} needs a networkx graph, got {type(graph).__name__}")
     nodes = list(graph.nodes)
     if len(nodes) < 2:
         raise ValueError(f"the graph has {len(nodes)} node(s); {algorithm} needs at least 2")
     kind = GRAPH_KINDS[algorithm]
-    A = nx.to_numpy_array(graph, nodelist=nodes, weight="weight", nonedge=0.0)
-    if not np.all(np.isfinite(A)):
-        raise ValueError("edge weights must be finite (found NaN or Inf)")
-    if (A < 0).any():
-        raise ValueError("edge weights must be non-negative (the models were trained on weights in [0, 1])")
-    if graph.number_of_edges() and (A[A > 0].size < graph.number_of_edges()):
-        raise ValueError("edge weights must be positive: a zero weight is indistinguishable from a missing edge")
-    if A.max() > 0 and kind.weighted:
-        A = A / A.max()
+    index = {node: i for i, node in enumerate(nodes)}
+    senders, receivers, weights = _edge_arrays(graph, index)
+    if kind.weighted and weights.size:
+        weights = weights / weights.max()
     if not kind.weighted:
-        A = (A != 0).astype(np.float64)
+        weights = np.ones_like(weights)
     if kind.acyclic and not nx.is_directed_acyclic_graph(nx.DiGraph(graph)):
         raise ValueError(f"{algorithm} needs a directed acyclic graph")
-    inputs: dict[str, np.ndarray] = {"A": A}
     if "s" in SPECS[algorithm] and SPECS[algorithm]["s"][0] == Stage.INPUT:
         if source is None:
             source = nodes[0]
         if source not in graph:
-            raise ValueError(f"source {source!r} is not a node of the graph")
-        inputs["s"] = np.asarray(nodes.index(source))
+            raise ValueError(f"source {shown(source)} is not a node of the graph")
+        source = index[source]
     elif source is not None:
         raise ValueError(f"{algorithm} takes no source node")
-    return inputs, nodes
+    return GraphEdges(senders, receivers, weights, len(nodes), source), nodes
 
 
 def array_inputs(algorithm: str, data: Any, target: Any = None) -> tuple[dict[str, np.ndarray], list]:
@@ -126,16 +175,59 @@ def readable_outputs(algorithm: str, outputs: dict[str, np.ndarray], edge_index:
     return readable
 
 
+#: Largest graphs the exact algorithms (dense, recording every hint) run on here, for ``check``
+#: and NAR's ground-truth number of steps: hints take ``O(n²)`` memory, ``O(n³)`` and more
+#: for algorithms with hints on edges.
+EXACT_MAX_NODES = 1024
+EXACT_MAX_NODES_EDGE_HINTS = 128
+
+
+def exact_run(algorithm: str, n: int, inputs: Callable[[], dict[str, np.ndarray]]) -> Trajectory:
+    """The exact algorithm on ``inputs()`` of ``n`` nodes; refused, before the dense inputs are
+    made, beyond :data:`EXACT_MAX_NODES` (or ``..._EDGE_HINTS``)."""
+    edge_hints = any(stage == Stage.HINT and location == Location.EDGE for stage, location, _ in SPECS[algorithm].values())
+    cap = EXACT_MAX_NODES_EDGE_HINTS if edge_hints else EXACT_MAX_NODES
+    if n > cap:
+        raise ValueError(
+            f"the exact {algorithm} runs on at most {cap} nodes, got {n} (it is needed for check, for NAR's "
+            "number of steps T, and on complete graphs; DEAR needs no T)"
+        )
+    return run_reference(algorithm, complete_inputs(algorithm, inputs()))
+
+
+def bfs_steps(graph: nx.Graph, source: Any) -> int:
+    """bfs's number of steps without running it densely: one per BFS level below the source,
+    plus the round that finds nothing new."""
+    return max(nx.single_source_shortest_path_length(graph, source).values()) + 1
+
+
+def model_batch(algorithm: str, data: Any, source: Any, *, exact: bool, steps: bool
+                ) -> tuple[Batch, list, Trajectory | None]:
+    """The model's batch of ``data`` (with NAR's number of steps when ``steps``), its node labels,
+    and the exact run when asked for (None otherwise, if it was not needed). Graphs go by edge
+    list: 10⁴ nodes and more fit."""
+    if "A" not in SPECS[algorithm]:  # on the complete graph, as the exact run is
+        raw, nodes = array_inputs(algorithm, data, source)
+        trajectory = exact_run(algorithm, len(nodes), lambda: raw)
+        return collate([trajectory], hints=False), nodes, trajectory
+    edges, nodes = graph_edges(algorithm, data, source)
+    dense = exact or (steps and algorithm != "bfs") or uses_complete_graph(algorithm)  # n² edges: dense anyway
+    trajectory = exact_run(algorithm, edges.num_nodes, edges.dense_inputs) if dense else None
+    length = None
+    if steps:
+        length = trajectory.length if trajectory is not None else bfs_steps(data, nodes[edges.source])
+    return edge_list_batch(algorithm, *edges, length=length), nodes, trajectory
+
+
 @torch.no_grad()
-def run_model(model: Reasoner, trajectory) -> tuple[dict[str, np.ndarray], dict[str, Any], np.ndarray]:
-    batch = collate([trajectory], hints=False)
+def run_model(model: Reasoner, batch: Batch) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     device = next(model.parameters()).device
     prediction = model(batch.to(device))
     outputs = {}
     for name, scores in prediction.outputs.items():
         _, location, kind = SPECS[model.algorithm][name]
         outputs[name] = hard_prediction(scores, location, kind, prediction.graph).cpu().numpy()
-    return outputs, dict(prediction.diagnostics), batch.edge_index.cpu().numpy()
+    return outputs, dict(prediction.diagnostics)
 
 
 def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *, check: bool = False) -> dict:
@@ -150,16 +242,12 @@ def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *
     from dear.run import load_run
 
     check_algorithm(algorithm)
-    if "A" in SPECS[algorithm]:
-        raw, nodes = graph_inputs(algorithm, graph, source)
-    else:
-        raw, nodes = array_inputs(algorithm, graph, source)
-    inputs = complete_inputs(algorithm, raw)
-    trajectory = run_reference(algorithm, inputs)  # NAR needs the ground-truth number of steps
     config, reasoner = load_run(pretrained_dir(model, algorithm))
     if config.algorithm != algorithm:
         raise ValueError(f"model {model!r} was trained on {config.algorithm}, not {algorithm}")
-    outputs, diagnostics, edge_index = run_model(reasoner, trajectory)
+    batch, nodes, trajectory = model_batch(algorithm, graph, source, exact=check, steps=reasoner.uses_length)
+    outputs, diagnostics = run_model(reasoner, batch)
+    edge_index = batch.edge_index.numpy()
     result: dict[str, Any] = readable_outputs(algorithm, outputs, edge_index, nodes)
     result["diagnostics"] = diagnostics
     if check:
@@ -211,3 +299,14 @@ def solve_file(algorithm: str, path: Path, source: int | None = None, model: str
 
 
 __all__: Sequence[str] = ["solve", "solve_file"]
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this module makes it the package's ``solve`` attribute, shadowing the function
+    ``dear.solve`` that ``dear.__getattr__`` returned first: calling the module calls the function."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> dict:
+        return solve(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

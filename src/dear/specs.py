@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from dear.errors import shown
+
 
 class Stage:
     INPUT: Final = "input"
@@ -213,7 +215,7 @@ def check_algorithm(algorithm: str) -> AlgorithmSpec:
         return SPECS[algorithm]
     except (KeyError, TypeError):
         raise ValueError(
-            f"unknown algorithm {algorithm!r}; choose one of: {', '.join(ALGORITHMS)}"
+            f"unknown algorithm {shown(algorithm)}; choose one of: {', '.join(ALGORITHMS)}"
         ) from None
 
 

@@ -21,6 +21,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dear.checkpoint import (
+    atomic_write,
     load_tensors,
     load_weights,
     optimizer_tensors,
@@ -31,32 +32,30 @@ from dear.checkpoint import (
     write_json,
 )
 from dear.config import TrainConfig
-from dear.data import generate
+from dear.data.cache import cached_generate
 from dear.data.batching import collate
 from dear.data.trajectory import Trajectory
 from dear.distributed import barrier, setup, teardown
+from dear.errors import DearError
 from dear.evaluate import evaluate_model
-from dear.models import build_model
+from dear.models import build_model, model_class
 from dear.models.nar import termination_cap
 
 TRAIN_SEED, VAL_SEED = 1, 2  # data streams are fixed per split; the run seed drives the model
 
 
-class TrainingDiverged(RuntimeError):
-    """Loss or state became NaN/Inf; the last good checkpoint is kept."""
+class TrainingDiverged(DearError):
+    """Loss or gradient became NaN/Inf; the last good checkpoint is kept."""
 
 
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def load_split(algorithm: str, num_samples: int, sizes: tuple[int, int], seed: int) -> Sequence[Trajectory]:
-    """A fixed split, from the on-disk cache when it holds it."""
-    try:
-        from dear.data.cache import cached_generate
-    except ImportError:  # pragma: no cover - cache is optional at import time
-        return generate(algorithm, num_samples, sizes, seed)
-    return cached_generate(algorithm, num_samples, sizes, seed)
+def load_split(algorithm: str, num_samples: int, sizes: tuple[int, int], seed: int,
+               hints: bool = False) -> Sequence[Trajectory]:
+    """A fixed split through the on-disk data cache (hint-free unless the model reads hints)."""
+    return cached_generate(algorithm, num_samples, sizes, seed, hints=hints)
 
 
 def batch_order(num_samples: int, batch_size: int, seed: int, step: int) -> np.ndarray:
@@ -89,12 +88,16 @@ class Trainer:
             saved = TrainConfig.load(config_path)
             if asdict(saved) | {"steps": 0, "max_steps": 0} != asdict(self.config) | {"steps": 0, "max_steps": 0}:
                 raise ValueError(f"--resume: the options differ from the run in {self.out}; resume with the same options")
+            folder, old = self.out / "checkpoint", self.out / "checkpoint.old"
+            if not folder.exists() and old.exists():  # killed between the two renames of _checkpoint
+                old.rename(folder)  # back in place, or the next checkpoint would delete it first
         elif self.out.exists() and any(self.out.iterdir()):
             raise ValueError(f"{self.out} already holds files; choose another --out or pass --resume")
 
     def run(self, on_log: Callable[[dict], None] | None = None) -> dict:
         cfg = self.config
-        train = load_split(cfg.algorithm, cfg.train_samples, tuple(cfg.train_sizes), TRAIN_SEED)
+        train = load_split(cfg.algorithm, cfg.train_samples, tuple(cfg.train_sizes), TRAIN_SEED,
+                           hints=model_class(cfg.model).uses_hints)
         val = load_split(cfg.algorithm, cfg.val_samples, (cfg.val_size, cfg.val_size), VAL_SEED)
         if cfg.max_steps == 0:
             cfg.max_steps = termination_cap(max(t.length for t in train))
@@ -104,7 +107,7 @@ class Trainer:
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         start, best = 0, {"score": -math.inf, "step": -1}
         main = self.context.is_main
-        if self.resume and (self.out / "checkpoint" / "state.json").exists():
+        if self.resume and self._last_checkpoint() is not None:
             start, best = self._restore(model, optimizer)
         elif main:
             self.out.mkdir(parents=True, exist_ok=True)
@@ -122,15 +125,13 @@ class Trainer:
             batch = collate([train[i] for i in order], hints=model.uses_hints)
             prediction = forward(batch.to(self.device))
             loss, parts = model.loss(batch, prediction)
-            if not torch.isfinite(loss):
-                raise TrainingDiverged(
-                    f"loss became {float(loss)} at step {step}; the last good checkpoint is in {self.out / 'checkpoint'}"
-                )
+            done = step + 1
+            self._check_finite("loss", loss, done)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            self._check_finite("gradient norm", grad_norm, done)  # before the step spoils the weights
             optimizer.step()
-            done = step + 1
             record = None
             if done % cfg.log_every == 0 or done == cfg.steps:
                 record = {"step": done, "loss": float(loss.detach()), **{f"loss_{k}": v for k, v in parts.items()},
@@ -161,6 +162,16 @@ class Trainer:
         teardown(self.context)
         return summary
 
+    def _check_finite(self, name: str, value: torch.Tensor, step: int) -> None:
+        """Stop on NaN/Inf, saying where the last checkpoint (never a diverged state) is."""
+        if torch.isfinite(value):
+            return
+        kept = "no checkpoint was written yet"
+        if (folder := self._last_checkpoint()) is not None:
+            saved = json.loads((folder / "state.json").read_text())["step"]
+            kept = f"the last good checkpoint (step {saved}) is in {folder}"
+        raise TrainingDiverged(f"{name} became {float(value.detach())} at step {step}; {kept}")
+
     def _checkpoint(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, step: int, best: dict) -> None:
         """Write ``checkpoint.tmp/`` completely, then swap it in with renames."""
         staging, final = self.out / "checkpoint.tmp", self.out / "checkpoint"
@@ -178,10 +189,12 @@ class Trainer:
         staging.rename(final)
         shutil.rmtree(old, ignore_errors=True)
 
+    def _last_checkpoint(self) -> Path | None:
+        folder = self.out / "checkpoint"
+        return folder if folder.exists() else None
+
     def _restore(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, dict]:
         folder = self.out / "checkpoint"
-        if not folder.exists() and (self.out / "checkpoint.old").exists():
-            folder = self.out / "checkpoint.old"  # killed between the two renames
         try:
             state = json.loads((folder / "state.json").read_text())
         except (OSError, json.JSONDecodeError) as error:
@@ -193,11 +206,12 @@ class Trainer:
         return int(state["step"]), state["best"]
 
     def _truncate_metrics(self, step: int) -> None:
-        """Drop log lines written after the checkpoint we resume from."""
+        """Drop log lines written after the checkpoint we resume from (and a line a kill cut short)."""
         path = self.out / "metrics.jsonl"
-        lines = path.read_text().splitlines() if path.exists() else []
-        kept = [line for line in lines if line.strip() and json.loads(line)["step"] <= step]
-        path.write_text("".join(line + "\n" for line in kept))
+        text = path.read_text() if path.exists() else ""
+        lines = text.splitlines(keepends=True)
+        kept = [line for line in lines if line.endswith("\n") and json.loads(line)["step"] <= step]
+        atomic_write(path, lambda tmp: tmp.write_text("".join(kept)))
 
 
 def train(config: TrainConfig, out_dir: Path, *, resume: bool = False, progress: bool = True) -> dict:

@@ -9,23 +9,51 @@ import numpy as np
 from dear.algorithms import REGISTRY
 from dear.algorithms._probes import graph, mask_one, node_positions
 from dear.data.trajectory import Trajectory
-from dear.specs import SPECS, Location, Stage, check_algorithm
+from dear.specs import SPECS, AlgorithmSpec, Location, Stage, check_algorithm
 
 MIN_NODES = 2
+#: Largest size ``sample``/``generate`` draw: the data are dense (``A`` alone is ``n x n``
+#: float64, 8 GiB at this size), so an absurd size is refused before anything is allocated.
+MAX_NODES = 2**15
 
 
 def _as_float_array(name: str, value: object) -> np.ndarray:
     try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"input {name!r} must be numeric, got {type(value).__name__}") from None
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # e.g. ragged nested lists
+        array = None
+    # Only bool/int/float: NumPy would silently cast strings, dates or complex numbers.
+    if array is None or array.dtype.kind not in "biuf":
+        raise ValueError(f"input {name!r} must be an array of real numbers, got {type(value).__name__}")
+    array = array.astype(np.float64, order="C", copy=False)  # C order: one compiled signature
     if not np.all(np.isfinite(array)):
         raise ValueError(f"input {name!r} contains NaN or Inf; give finite values")
     return array
 
 
-def _expected_shape(location: str, n: int) -> tuple[int, ...]:
-    return {Location.NODE: (n,), Location.EDGE: (n, n), Location.GRAPH: ()}[location]
+def _check_shape(algorithm: str, spec: AlgorithmSpec, name: str, value: np.ndarray, n: int) -> None:
+    expected = {Location.NODE: (n,), Location.EDGE: (n, n), Location.GRAPH: ()}[spec[name][1]]
+    if value.shape != expected:
+        raise ValueError(f"input {name!r} of {algorithm} must have shape {expected}, got {value.shape}")
+
+
+def _is_acyclic(edges: np.ndarray) -> bool:
+    """Kahn's algorithm, a layer of sources at a time (self-loops count as cycles)."""
+    remaining = np.ones(edges.shape[0], dtype=bool)
+    while remaining.any():
+        sources = remaining & ~edges[remaining].any(axis=0)
+        if not sources.any():
+            return False
+        remaining &= ~sources
+    return True
+
+
+def _check_structure(algorithm: str, data: dict[str, np.ndarray]) -> None:
+    """Inputs the algorithm is not defined on (it would run, but answer nonsense)."""
+    if algorithm == "dag_shortest_paths" and not _is_acyclic(data["A"] != 0):
+        raise ValueError("dag_shortest_paths needs a directed acyclic graph, but 'A' has a cycle")
+    if algorithm.startswith("binary_search") and np.any(np.diff(data["key"]) < 0):
+        raise ValueError(f"{algorithm} needs 'key' sorted in ascending order")
 
 
 def _source_index(s: np.ndarray, n: int) -> int:
@@ -48,7 +76,7 @@ def complete_inputs(algorithm: str, inputs: Mapping[str, object]) -> dict[str, n
     unknown = set(inputs) - wanted
     if unknown:
         raise ValueError(
-            f"{algorithm} has no input probe(s) {sorted(unknown)}; its inputs are {sorted(wanted)}"
+            f"{algorithm} has no input probe(s) {sorted(map(str, unknown))}; its inputs are {sorted(wanted)}"
         )
     data = {name: _as_float_array(name, value) for name, value in inputs.items()}
     main = "A" if "A" in wanted else "key"
@@ -57,6 +85,7 @@ def complete_inputs(algorithm: str, inputs: Mapping[str, object]) -> dict[str, n
     n = data[main].shape[0] if data[main].ndim else 0
     if n < MIN_NODES:
         raise ValueError(f"{algorithm} needs at least {MIN_NODES} nodes, got {n}")
+    _check_shape(algorithm, spec, main, data[main], n)  # before deriving adj from it
     data.setdefault("pos", node_positions(n))
     if main == "A":
         data.setdefault("adj", graph(data["A"]))
@@ -67,11 +96,8 @@ def complete_inputs(algorithm: str, inputs: Mapping[str, object]) -> dict[str, n
     if "target" in wanted and "target" not in data:
         raise ValueError(f"{algorithm} needs a scalar 'target'")
     for name in wanted:
-        expected = _expected_shape(spec[name][1], n)
-        if data[name].shape != expected:
-            raise ValueError(
-                f"input {name!r} of {algorithm} must have shape {expected}, got {data[name].shape}"
-            )
+        _check_shape(algorithm, spec, name, data[name], n)
+    _check_structure(algorithm, data)
     return {name: data[name] for name in spec if name in wanted}
 
 
@@ -86,7 +112,6 @@ def run_reference(algorithm: str, inputs: dict[str, np.ndarray]) -> Trajectory:
     run = REGISTRY[algorithm](*args)
     length = next(iter(run.hints.values())).shape[0]
     return Trajectory(algorithm, inputs, run.hints, run.outputs, length)
-
 
 
 def execute(algorithm: str, inputs: Mapping[str, object]) -> Trajectory:

@@ -2,61 +2,88 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import replace
+
+import operator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from dear.data.execute import MIN_NODES, run_reference
+from dear.data.execute import MAX_NODES, MIN_NODES, run_reference
 from dear.data.samplers import draw_inputs
 from dear.data.trajectory import Trajectory
+from dear.errors import shown
 from dear.specs import check_algorithm
 
 NodeCount = int | tuple[int, int]
 
 
-def _check_seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
+def _non_negative_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {shown(value)}")
+    return int(value)
 
 
 def _node_range(num_nodes: NodeCount) -> tuple[int, int]:
-    lo, hi = (num_nodes, num_nodes) if np.isscalar(num_nodes) else tuple(num_nodes)  # type: ignore[misc]
-    if int(lo) != lo or int(hi) != hi or lo > hi:
-        raise ValueError(f"num_nodes must be an int or an inclusive (lo, hi) range, got {num_nodes!r}")
+    bounds = (num_nodes, num_nodes) if isinstance(num_nodes, (int, np.integer)) else num_nodes
+    try:  # fails unless two integers (TypeError: not iterable/integers, ValueError: not two)
+        lo, hi = (operator.index(bound) for bound in bounds)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        lo, hi = None, None
+    if lo is None or lo > hi:
+        raise ValueError(f"num_nodes must be an int or an inclusive (lo, hi) range, got {shown(num_nodes)}")
     if lo < MIN_NODES:
-        raise ValueError(f"num_nodes must be at least {MIN_NODES}, got {num_nodes!r}")
+        raise ValueError(f"num_nodes must be at least {MIN_NODES}, got {shown(num_nodes)}")
+    if hi > MAX_NODES:
+        raise ValueError(f"num_nodes must be at most {MAX_NODES} (the data are dense, n x n), got {shown(num_nodes)}")
     return int(lo), int(hi)
 
 
-def sample_rng(seed: int, index: int) -> np.random.Generator:
-    """The generator of sample ``index`` of the stream ``seed``: independent of batching."""
-    return np.random.default_rng((seed, index))
+#: ``PCG64.jumped``'s stride (the golden ratio times 2**128), so sample streams never meet.
+_JUMP = 0x9E3779B97F4A7C15F39CC0605CEDC835
 
 
-def _draw(algorithm: str, lo: int, hi: int, rng: np.random.Generator, options: dict) -> Trajectory:
+def sample_rngs(seed: int, indices: Iterable[int]) -> Iterator[np.random.Generator]:
+    """The generator of each sample in ``indices``: sample ``i`` draws from
+    ``PCG64(seed).jumped(i)``, a function of ``(seed, i)`` only (not of batching or workers).
+    One generator is rewound and jumped for each sample, far cheaper than seeding a new one,
+    so each must be used up before the next is taken."""
+    bit_generator = np.random.PCG64(seed)
+    start = bit_generator.state
+    rng = np.random.Generator(bit_generator)
+    for index in indices:
+        bit_generator.state = start
+        bit_generator.advance(index * _JUMP)
+        yield rng
+
+
+def _draw(algorithm: str, lo: int, hi: int, rng: np.random.Generator, options: dict, hints: bool = True) -> Trajectory:
     n = lo if lo == hi else int(rng.integers(lo, hi + 1))
-    return run_reference(algorithm, draw_inputs(algorithm, rng, n, **options))
+    trajectory = run_reference(algorithm, draw_inputs(algorithm, rng, n, **options))
+    return trajectory if hints else replace(trajectory, hints={})
 
 
 def sample(algorithm: str, num_nodes: NodeCount, seed: int, **generator: object) -> Trajectory:
     """Draw one random input of ``algorithm`` (CLRS's distribution) and execute it.
 
     ``generator`` options: ``p`` (edge probability or tuple to draw from), ``low``/``high``
-    (weight or key range), ``connected`` (add a spanning path).
+    (weight or key range), ``connected`` (add a spanning path). The same trajectory as
+    sample 0 of :func:`generate` (``PCG64(seed).jumped(0)`` is ``default_rng(seed)``'s stream).
     """
     check_algorithm(algorithm)
     lo, hi = _node_range(num_nodes)
-    return _draw(algorithm, lo, hi, np.random.default_rng(_check_seed(seed)), generator)
+    return _draw(algorithm, lo, hi, np.random.default_rng(_non_negative_int("seed", seed)), generator)
 
 
 def generate(
-    algorithm: str, num_samples: int, num_nodes: NodeCount, seed: int, **generator: object
+    algorithm: str, num_samples: int, num_nodes: NodeCount, seed: int, *, hints: bool = True, **generator: object
 ) -> Sequence[Trajectory]:
-    """``num_samples`` trajectories; sample ``i`` depends only on ``(seed, i)``."""
+    """``num_samples`` trajectories; sample ``i`` depends only on ``(seed, i)``.
+
+    ``hints=False`` keeps only inputs, outputs and lengths: what evaluation and models without
+    hint supervision need (Floyd–Warshall's hints alone are ``3 n³`` floats per sample)."""
     check_algorithm(algorithm)
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 0:
-        raise ValueError(f"num_samples must be a non-negative integer, got {num_samples!r}")
+    num_samples = _non_negative_int("num_samples", num_samples)
     lo, hi = _node_range(num_nodes)
-    seed = _check_seed(seed)
-    return [_draw(algorithm, lo, hi, sample_rng(seed, i), generator) for i in range(num_samples)]
+    seed = _non_negative_int("seed", seed)
+    return [_draw(algorithm, lo, hi, rng, generator, hints) for rng in sample_rngs(seed, range(num_samples))]

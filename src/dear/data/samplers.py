@@ -26,6 +26,7 @@ class GraphKind:
     acyclic: bool = False
     community: bool = False  # CLRS's perturbed 4-community graph (SCC)
     source: bool = True
+    p: tuple[float, ...] = PAPER_EDGE_PROBABILITIES  # default edge probabilities
 
 
 def er_graph(
@@ -82,7 +83,8 @@ GRAPH_KINDS: dict[str, GraphKind] = {
     "dag_shortest_paths": GraphKind(directed=True, weighted=True, acyclic=True),
     "floyd_warshall": GraphKind(directed=False, weighted=True, source=False),
     "mst_prim": GraphKind(directed=False, weighted=True),
-    "mst_kruskal": GraphKind(directed=False, weighted=True, source=False),
+    # CLRS's MSTSampler: sparse graphs, as Kruskal records an n x n hint per union-find step.
+    "mst_kruskal": GraphKind(directed=False, weighted=True, source=False, p=(0.2,)),
     "strongly_connected_components": GraphKind(directed=True, weighted=False, community=True, source=False),
     "strongly_connected_components_local": GraphKind(
         directed=True, weighted=False, community=True, source=False
@@ -134,13 +136,13 @@ def draw_graph_inputs(
     rng: np.random.Generator,
     n: int,
     *,
-    p: float | Sequence[float] = PAPER_EDGE_PROBABILITIES,
+    p: float | Sequence[float] | None = None,
     low: float = 0.0,
     high: float = 1.0,
     connected: bool = False,
 ) -> dict[str, np.ndarray]:
     kind = GRAPH_KINDS[algorithm]
-    edge_p = _pick_p(rng, p)
+    edge_p = _pick_p(rng, kind.p if p is None else p)
     if kind.community:
         A = community_graph(rng, n, edge_p)
     else:

@@ -7,8 +7,21 @@ from dear.models.base import Prediction, Reasoner
 from dear.models.nar import NAR, NARHints, NARLearntTermination
 
 
+def model_class(name: str) -> type[Reasoner]:
+    """The class behind a model name (what it needs, e.g. ``uses_hints``, before building it)."""
+    from dear.models.dear import DEAR
+    from dear.models.dem import DEM
+
+    classes = {"nar": NAR, "nar-lt": NARLearntTermination, "nar-hints": NARHints, "dear": DEAR, "dem": DEM}
+    if name not in classes:
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(classes)}")
+    return classes[name]
+
+
 def build_model(config: TrainConfig) -> Reasoner:
-    common = {"hidden": config.hidden, "processor": config.processor}
+    common = {
+        "hidden": config.hidden, "processor": config.processor, "granola": config.granola, "cgp": config.cgp,
+    }
     if config.model == "nar":
         return NAR(config.algorithm, **common)
     if config.model == "nar-lt":
@@ -26,4 +39,4 @@ def build_model(config: TrainConfig) -> Reasoner:
     raise ValueError(f"unknown model {config.model!r}")
 
 
-__all__ = ["NAR", "NARHints", "NARLearntTermination", "Prediction", "Reasoner", "build_model"]
+__all__ = ["NAR", "NARHints", "NARLearntTermination", "Prediction", "Reasoner", "build_model", "model_class"]

@@ -11,10 +11,12 @@ from torch_geometric.data import Batch
 from dear.data.batching import probe_key
 from dear.nn.decoders import ProbeDecoder
 from dear.nn.encoders import ProbeEncoder
+from dear.nn.granola import with_random_features
 from dear.nn.graph import EncodedGraph
 from dear.nn.losses import probe_loss
 from dear.nn.metrics import probe_statistics
 from dear.nn.processors import build_processor
+from dear.nn.processors.cgp import with_cayley_nodes
 from dear.specs import SPECS, Stage
 
 
@@ -34,26 +36,45 @@ class Reasoner(nn.Module):
 
     #: Whether training batches must carry the hints (only hint-supervised models read them).
     uses_hints = False
+    #: Whether inference reads the ground-truth number of steps ``batch.length`` (NAR's ``T``).
+    uses_length = False
 
-    def __init__(self, algorithm: str, hidden: int = 128, processor: str = "mpnn") -> None:
+    def __init__(
+        self, algorithm: str, hidden: int = 128, processor: str = "mpnn", *, granola: bool = False, cgp: bool = False
+    ) -> None:
         super().__init__()
         self.algorithm = algorithm
         self.hidden = hidden
+        self.granola = granola
+        self.cgp = cgp
         self.input_encoder = ProbeEncoder(algorithm, Stage.INPUT, hidden)
-        self.processor = build_processor(processor, hidden)
+        self.processor = build_processor(processor, hidden, granola=granola, cgp=cgp)
         self.output_decoder = ProbeDecoder(algorithm, Stage.OUTPUT, hidden)
 
     def encode(self, batch: Batch) -> EncodedGraph:
         node, edge, graph = self.input_encoder(batch)
         return EncodedGraph(node, edge, graph, batch.edge_index, batch.batch, batch.num_graphs)
 
+    def processor_graph(self, graph: EncodedGraph) -> EncodedGraph:
+        """What the processor runs on: with ``cgp`` the virtual nodes and Cayley edges are added,
+        with ``granola`` the random node features. Built once per forward, so that every step
+        of a rollout or solve sees the same graph (a fixed-point map must not change between
+        calls); evaluation draws the features from a fixed seed."""
+        if self.cgp:
+            graph = with_cayley_nodes(graph)
+        if self.granola:
+            graph = with_random_features(graph, deterministic=not self.training)
+        return graph
+
     def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
-        """Final node states ``[N, H]``, auxiliary losses, diagnostics."""
+        """Final node states ``[graph.num_nodes, H]`` (``graph``: the processor's, whose first rows
+        are the input nodes), auxiliary losses, diagnostics."""
         raise NotImplementedError
 
     def forward(self, batch: Batch) -> Prediction:
         graph = self.encode(batch)
-        h, aux, diagnostics = self.latent(batch, graph)
+        h, aux, diagnostics = self.latent(batch, self.processor_graph(graph))
+        h = h[: graph.num_nodes]  # CGP's virtual nodes are not decoded
         return Prediction(self.output_decoder(h, graph), graph, h, aux, diagnostics)
 
     def output_specs(self) -> dict[str, tuple[str, str, str]]:

@@ -3,10 +3,13 @@
 Inputs are re-injected at every call (they are part of the processor's ``z``), ``h₀ = 0``,
 and each graph of a batch converges and stops on its own. Training and evaluation use their
 own solver settings (``tol``/``max_iter`` vs ``eval_tol``/``eval_max_iter``), switched by
-``train()``/``eval()``; Gaussian state noise and stochastic extra steps act in training only.
+``train()``/``eval()``; Gaussian state noise and stochastic extra steps act in training only,
+and so does ``--align``: the solve's trajectory is aligned to a frozen pretrained NAR's steps.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import torch
 from torch_geometric.data import Batch
@@ -14,6 +17,7 @@ from torch_geometric.data import Batch
 from dear.config import TrainConfig
 from dear.deq import jacobian_regularizer, solve
 from dear.deq.info import SolverInfo
+from dear.models.alignment import NARAlignment
 from dear.models.base import Reasoner
 from dear.nn.graph import EncodedGraph
 
@@ -35,8 +39,14 @@ class DEAR(Reasoner):
         jacobian_weight: float = 0.0,
         state_noise: float = 0.0,
         stochastic_steps: int = 0,
+        granola: bool = False,
+        cgp: bool = False,
+        align: str = "",
+        align_weight: float = 0.05,
     ) -> None:
-        super().__init__(algorithm, hidden, processor)
+        super().__init__(algorithm, hidden, processor, granola=granola, cgp=cgp)
+        self.alignment = NARAlignment(align, algorithm, hidden) if align else None
+        self.align_weight = align_weight
         self.solver_options = {"solver": solver, "m": anderson_m, "backward": backward}
         self.train_limits = (tol, max_iter)
         self.eval_limits = (eval_tol, eval_max_iter)
@@ -52,6 +62,7 @@ class DEAR(Reasoner):
             max_iter=config.max_iter, eval_tol=config.eval_tol, eval_max_iter=config.eval_max_iter,
             backward=config.backward, anderson_m=config.anderson_m, jacobian_weight=config.jacobian_weight,
             state_noise=config.state_noise, stochastic_steps=config.stochastic_steps,
+            granola=config.granola, cgp=config.cgp, align=config.align, align_weight=config.align_weight,
         )
 
     def equilibrium(self, graph: EncodedGraph, num_states: int = 0) -> tuple[torch.Tensor, SolverInfo]:
@@ -64,9 +75,14 @@ class DEAR(Reasoner):
         )
 
     def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
-        h, info = self.equilibrium(graph)
+        # Aligning samples as many solver states as the batch's longest NAR rollout has steps.
+        aligning = self.training and self.alignment is not None
+        h, info = self.equilibrium(graph, num_states=int(batch.length.max()) if aligning else 0)
         self.last_info = info
         aux: dict[str, torch.Tensor] = {}
+        if aligning:
+            step = partial(self.processor, graph=graph)
+            aux["align"] = self.align_weight * self.alignment.loss(batch, info.trajectory, step)
         if self.training:
             if self.jacobian_weight > 0:
                 z = h.detach().requires_grad_()

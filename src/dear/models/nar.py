@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -31,23 +32,41 @@ from dear.specs import SPECS, Location, Stage
 class NAR(Reasoner):
     """Unrolled for the ground-truth number of steps of each graph."""
 
+    uses_length = True
+
     def step_budget(self, batch: Batch) -> torch.Tensor:
         return batch.length
 
+    def unroll(self, graph: EncodedGraph, steps: torch.Tensor) -> list[torch.Tensor]:
+        """States before and after each of the ``max(steps)`` steps; a graph past its own
+        ``steps`` keeps its last state."""
+        states = [graph.node.new_zeros(graph.num_nodes, self.hidden)]
+        for t in range(int(steps.max())):
+            states.append(self.processor(states[-1], graph, (steps > t)[graph.batch]))
+        return states
+
     def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
         steps = self.step_budget(batch)
-        h = graph.node.new_zeros(graph.num_nodes, self.hidden)
-        for t in range(int(steps.max())):
-            active = (steps > t)[graph.batch]
-            h = self.processor(h, graph, active)
+        h = self.unroll(graph, steps)[-1]
         return h, {}, {"steps_mean": float(steps.float().mean()), "steps_max": float(steps.max())}
+
+    def step_latents(self, batch: Batch) -> torch.Tensor:
+        """``[T, N, H]``: the input nodes' states after each of the ground-truth ``T`` steps
+        (``T`` the batch's largest); what a DEAR's solve is aligned to (``--align``)."""
+        graph = self.encode(batch)
+        states = self.unroll(self.processor_graph(graph), batch.length)[1:]
+        return torch.stack(states)[:, : graph.num_nodes]
 
 
 class NARLearntTermination(NAR):
     """Learns when to stop instead of being told ``T`` at test time."""
 
-    def __init__(self, algorithm: str, hidden: int = 128, processor: str = "mpnn", max_steps: int = 64) -> None:
-        super().__init__(algorithm, hidden, processor)
+    uses_length = False
+
+    def __init__(
+        self, algorithm: str, hidden: int = 128, processor: str = "mpnn", max_steps: int = 64, **switches: bool
+    ) -> None:
+        super().__init__(algorithm, hidden, processor, **switches)
         self.stop_head = nn.Linear(hidden, 1)
         self.max_steps = max_steps
 
@@ -93,8 +112,13 @@ class NARHints(NAR):
 
     uses_hints = True
 
-    def __init__(self, algorithm: str, hidden: int = 128, processor: str = "mpnn", teacher_forcing: float = 0.0) -> None:
-        super().__init__(algorithm, hidden, processor)
+    def __init__(
+        self, algorithm: str, hidden: int = 128, processor: str = "mpnn", teacher_forcing: float = 0.0,
+        *, granola: bool = False, cgp: bool = False,
+    ) -> None:
+        if cgp:
+            raise ValueError("nar-hints does not support CGP: it encodes and decodes hints on the input nodes only")
+        super().__init__(algorithm, hidden, processor, granola=granola)
         self.hint_encoder = ProbeEncoder(algorithm, Stage.HINT, hidden)
         self.hint_decoder = ProbeDecoder(algorithm, Stage.HINT, hidden)
         self.teacher_forcing = teacher_forcing
@@ -118,8 +142,7 @@ class NARHints(NAR):
         losses: list[torch.Tensor] = []
         for t in range(int(steps.max())):
             node, edge, global_ = self.hint_encoder(batch, hints)
-            stepped = EncodedGraph(graph.node + node, graph.edge + edge, graph.graph + global_,
-                                   graph.edge_index, graph.batch, graph.num_graphs)
+            stepped = replace(graph, node=graph.node + node, edge=graph.edge + edge, graph=graph.graph + global_)
             h = self.processor(h, stepped, (steps > t)[graph.batch])
             if t + 1 >= int(steps.max()):
                 break

@@ -18,6 +18,7 @@ class EncodedGraph:
     edge_index: torch.Tensor  # [2, E] sender, receiver
     batch: torch.Tensor  # [N] graph of each node
     num_graphs: int
+    rnf: torch.Tensor | None = None  # [N, H] GRANOLA's random node features, drawn once per forward
 
     @property
     def num_nodes(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from dear.nn.granola import GranolaNorm
 from dear.nn.graph import EncodedGraph
 
 
@@ -26,22 +27,37 @@ class Processor(nn.Module):
         raise NotImplementedError
 
 
+class NodeLayerNorm(nn.LayerNorm):
+    """LayerNorm called like :class:`GranolaNorm`; it works per node, so it ignores the graph."""
+
+    def forward(
+        self, x: torch.Tensor, graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor
+    ) -> torch.Tensor:
+        return super().forward(x)
+
+
 class GatedUpdate(nn.Module):
     """CLRS's update: ``LayerNorm(ReLU(O1 z + O2 m))`` mixed with the old state by a gate whose
-    bias starts at -3, so that early in training a step mostly keeps the state."""
+    bias starts at -3, so that early in training a step mostly keeps the state. With
+    ``granola`` the LayerNorm is GRANOLA's graph-adaptive one."""
 
-    def __init__(self, in_dim: int, hidden: int) -> None:
+    def __init__(self, in_dim: int, hidden: int, granola: bool = False) -> None:
         super().__init__()
         self.out_z = nn.Linear(in_dim, hidden)
         self.out_m = nn.Linear(hidden, hidden)
-        self.norm = nn.LayerNorm(hidden)
+        self.norm = GranolaNorm(hidden) if granola else NodeLayerNorm(hidden)
         self.gate_z = nn.Linear(in_dim, hidden)
         self.gate_m = nn.Linear(hidden, hidden)
         self.gate_out = nn.Linear(hidden, hidden)
         nn.init.constant_(self.gate_out.bias, -3.0)
 
-    def forward(self, z: torch.Tensor, messages: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        candidate = self.norm(torch.relu(self.out_z(z) + self.out_m(messages)))
+    def forward(
+        self, z: torch.Tensor, messages: torch.Tensor, h: torch.Tensor,
+        graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor,
+    ) -> torch.Tensor:
+        """New state of the rows ``nodes`` (``z``, ``messages``, ``h`` hold those rows only);
+        ``edges``: the edges into them (what a graph-adaptive norm reads)."""
+        candidate = self.norm(torch.relu(self.out_z(z) + self.out_m(messages)), graph, nodes, edges)
         gate = torch.sigmoid(self.gate_out(torch.relu(self.gate_z(z) + self.gate_m(messages))))
         return gate * candidate + (1.0 - gate) * h
 

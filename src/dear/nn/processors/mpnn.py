@@ -12,9 +12,10 @@ from dear.nn.processors.base import GatedUpdate, Processor, active_subgraph
 
 class MPNN(Processor):
     """``m_i = max_j MLP(W1 z_i + W2 z_j + W3 e_ij + W4 g)`` over the edges ``j -> i``, with
-    ``z = [encoded inputs || h]`` and a gated, layer-normalised update."""
+    ``z = [encoded inputs || h]`` and a gated, layer-normalised update (GRANOLA's norm with
+    ``granola``)."""
 
-    def __init__(self, hidden: int) -> None:
+    def __init__(self, hidden: int, *, granola: bool = False) -> None:
         super().__init__(hidden)
         z_dim = 2 * hidden
         self.receiver = nn.Linear(z_dim, hidden)
@@ -22,7 +23,7 @@ class MPNN(Processor):
         self.edge = nn.Linear(hidden, hidden)
         self.graph = nn.Linear(hidden, hidden)
         self.message_mlp = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
-        self.update = GatedUpdate(z_dim, hidden)
+        self.update = GatedUpdate(z_dim, hidden, granola)
 
     def messages(self, z: torch.Tensor, graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
         """Max-aggregated messages ``[len(nodes), H]`` for the receivers in ``nodes``."""
@@ -35,5 +36,5 @@ class MPNN(Processor):
     def forward(self, h: torch.Tensor, graph: EncodedGraph, active: torch.Tensor | None = None) -> torch.Tensor:
         nodes, edges = active_subgraph(graph, active)
         z = torch.cat([graph.node, h], dim=-1)
-        updated = self.update(z[nodes], self.messages(z, graph, nodes, edges), h[nodes])
+        updated = self.update(z[nodes], self.messages(z, graph, nodes, edges), h[nodes], graph, nodes, edges)
         return updated if active is None else h.index_copy(0, nodes, updated)

@@ -16,8 +16,8 @@ class TripletMPNN(MPNN):
     """Adds ``t_ij = ReLU(O(max_k ψ(z_k, z_i, z_j, e_ki, e_kj, e_ij, g)))`` to the message on
     ``j -> i``. The max over ``k`` runs densely per graph (``O(n³)``, as in CLRS)."""
 
-    def __init__(self, hidden: int, triplet_features: int = TRIPLET_FEATURES) -> None:
-        super().__init__(hidden)
+    def __init__(self, hidden: int, triplet_features: int = TRIPLET_FEATURES, *, granola: bool = False) -> None:
+        super().__init__(hidden, granola=granola)
         z_dim = 2 * hidden
         self.t_nodes = nn.ModuleList([nn.Linear(z_dim, triplet_features) for _ in range(3)])
         self.t_edges = nn.ModuleList([nn.Linear(hidden, triplet_features) for _ in range(3)])

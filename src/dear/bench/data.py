@@ -1,0 +1,135 @@
+"""``dear bench data``: samples/s of :func:`dear.data.generate` per algorithm, against the CLRS
+samplers (DESIGN §6: at least 10x faster for every algorithm at n = 64).
+
+One process; a warm-up run first so that numba's compilation (or cache load) is not timed;
+then repeated timed runs, each long enough to swamp timer noise, reported as median and
+spread. Graphs are drawn with the edge probability of CLRS's own sampler, so both sides do
+the same work.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import platform
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numba
+import numpy as np
+from tqdm.auto import tqdm
+
+from dear.data import generate
+from dear.specs import ALGORITHMS, is_graph_algorithm
+
+#: CLRS-30 samplers (dm-clrs), one process, this machine type: samples/s at n = 16 and 64.
+#: Source: DESIGN.md §6 and issue #3; where the two differ we keep the higher figure (the
+#: harder target): dfs, bellman_ford, floyd_warshall at 64, mst_prim, insertion_sort.
+CLRS_SIZES = (16, 64)
+CLRS_SAMPLES_PER_S: dict[str, tuple[float, float]] = {
+    "bfs": (2779, 420),
+    "dfs": (1315, 222),  # DESIGN §6: 914 / 142
+    "bellman_ford": (2806, 227),  # DESIGN §6: 1967 / 166
+    "dijkstra": (2326, 521),
+    "dag_shortest_paths": (1286, 233),
+    "floyd_warshall": (475, 5.9),  # DESIGN §6: 475 / 4.8
+    "mst_prim": (3279, 755),  # DESIGN §6: 2153 / 548
+    "mst_kruskal": (2137, 83),
+    "strongly_connected_components": (358, 40),
+    "insertion_sort": (4844, 880),  # DESIGN §6: 3382 / 652
+    "minimum": (4162, 916),
+    "binary_search": (5548, 3996),
+}
+CLRS_SOURCE = "DESIGN.md §6 / issue #3 (dm-clrs samplers, one process; the higher figure where two exist)"
+
+#: DEAR's variants are drawn by the CLRS sampler of the algorithm they modify.
+CLRS_COUNTERPART = {
+    "strongly_connected_components_local": "strongly_connected_components",
+    "binary_search_fixed": "binary_search",
+}
+
+#: Edge probability of CLRS's default sampler (``p=(0.5,)``; Kruskal's MSTSampler ``(0.2,)``).
+CLRS_EDGE_PROBABILITY = {"mst_kruskal": 0.2}
+
+TARGET_SPEEDUP = 10.0
+
+
+def clrs_samples_per_s(algorithm: str, n: int) -> float | None:
+    """The CLRS reference throughput, where one was measured."""
+    reference = CLRS_SAMPLES_PER_S.get(CLRS_COUNTERPART.get(algorithm, algorithm))
+    return reference[CLRS_SIZES.index(n)] if reference and n in CLRS_SIZES else None
+
+
+def _seconds(algorithm: str, count: int, n: int, seed: int, generator: dict) -> float:
+    start = time.perf_counter()
+    generate(algorithm, count, n, seed, **generator)
+    return time.perf_counter() - start
+
+
+def measure(algorithm: str, n: int, repeats: int = 5, min_seconds: float = 0.25, seed: int = 0) -> dict:
+    """Throughput of ``generate(algorithm, count, n, ...)`` over ``repeats`` timed runs of about
+    ``min_seconds`` each, after a warm-up; ``count`` is calibrated on growing runs."""
+    generator = {"p": CLRS_EDGE_PROBABILITY.get(algorithm, 0.5)} if is_graph_algorithm(algorithm) else {}
+    generate(algorithm, 2, n, seed, **generator)  # warm-up: numba compiles or loads its cache
+    count = 4
+    while (elapsed := _seconds(algorithm, count, n, seed, generator)) < min_seconds / 4:
+        count *= 4
+    count = math.ceil(count * min_seconds / elapsed)
+    rates = [count / _seconds(algorithm, count, n, seed + 1 + r, generator) for r in range(repeats)]
+    q1, median, q3 = np.percentile(rates, [25, 50, 75])
+    return {
+        "generator": generator,
+        "samples_per_repeat": count,
+        "samples_per_s": float(median),
+        "samples_per_s_q1": float(q1),
+        "samples_per_s_q3": float(q3),
+        "samples_per_s_min": float(min(rates)),
+        "samples_per_s_max": float(max(rates)),
+    }
+
+
+def run_data_benchmark(
+    out_dir: Path,
+    sizes: Sequence[int] = CLRS_SIZES,
+    algorithms: Sequence[str] = ALGORITHMS,
+    repeats: int = 5,
+    min_seconds: float = 0.25,
+    seed: int = 0,
+) -> dict:
+    """Measure every (algorithm, size), compare with CLRS, write ``bench_data.{json,csv}``."""
+    rows = []
+    cases = [(algorithm, n) for algorithm in algorithms for n in sizes]
+    for algorithm, n in tqdm(cases, desc="bench data", unit="case"):
+        row = {"algorithm": algorithm, "n": n, **measure(algorithm, n, repeats, min_seconds, seed)}
+        clrs = clrs_samples_per_s(algorithm, n)
+        row["clrs_samples_per_s"] = clrs
+        row["speedup"] = row["samples_per_s"] / clrs if clrs else None
+        rows.append(row)
+    result = {
+        "meta": {
+            "machine": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "numba": numba.__version__,
+            "repeats": repeats,
+            "min_seconds_per_repeat": min_seconds,
+            "clrs_source": CLRS_SOURCE,
+            "target_speedup_at_64": TARGET_SPEEDUP,
+        },
+        "rows": rows,
+        "below_target_at_64": [
+            row["algorithm"]
+            for row in rows
+            if row["n"] == 64 and (row["speedup"] or math.inf) < TARGET_SPEEDUP
+        ],
+    }
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "bench_data.json").write_text(json.dumps(result, indent=2))
+    with open(out_dir / "bench_data.csv", "w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]) if rows else ["algorithm"])
+        writer.writeheader()
+        writer.writerows({**row, "generator": json.dumps(row["generator"])} for row in rows)
+    return result

@@ -1,0 +1,153 @@
+"""Alignment of a DEAR solve to a pretrained NAR's rollout (``--align``, DESIGN §4).
+
+A NAR's state after step ``t`` is a latent of the algorithm's ``t``-th step; a solve has no
+steps of its own, so states sampled along it are matched to the NAR's steps by a monotone
+dynamic-programming alignment (start with start, end with end, never going back) and pulled
+towards their partners. The path is a discrete choice made without gradient; the distances
+along it are differentiable in the DEAR states.
+
+Published code computed this under ``no_grad`` on states its solver later overwrote (no
+gradient at all) and indexed the DP table one step off: here the states are fresh tensors
+re-stepped with gradient, and ``tests/test_alignment.py`` checks the DP against brute force.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import Tensor
+from torch_geometric.data import Batch
+from torch_geometric.utils import scatter
+
+from dear.models.nar import NAR
+from dear.run import load_run
+
+
+def aligned_steps(cost: Tensor, steps: Tensor) -> Tensor:
+    """NAR step aligned to each DEAR state, for a batch of graphs: ``[G, max(K, 2)]`` (long).
+
+    ``cost`` ``[G, K, T]`` (non-negative; no gradient is taken): cost of pairing DEAR state
+    ``k`` with NAR step ``t``; graph ``g`` has ``steps[g] <= T`` NAR steps (its columns
+    ``t >= steps[g]`` are padding, never read). Entry ``i`` is the step of DEAR state
+    ``min(i, K - 1)``: with ``K = 1`` the lone state is both start and end, so it is paired
+    with the first and the last step.
+
+    The rule (see :func:`monotone_alignment`) reduces, for non-negative costs, to: every DEAR
+    state gets one step, the first ``0``, the last ``steps[g] - 1``, and the steps never
+    decrease. ``D[k, t] = cost[k, t] + min_{t' <= t} D[k - 1, t']`` is a running minimum per
+    row, so the DP costs ``K`` vectorised operations over all graphs and steps; as it only
+    looks back, a path traced from ``(K - 1, steps[g] - 1)`` never sees the padding.
+    """
+    if cost.dim() != 3 or cost.shape[1] < 1 or cost.shape[2] < 1:
+        raise ValueError(f"cost must be a non-empty [G, K, T] tensor, got shape {tuple(cost.shape)}")
+    if bool((steps < 1).any()) or bool((steps > cost.shape[2]).any()):
+        raise ValueError(f"steps must lie in [1, {cost.shape[2]}], got {steps.tolist()}")
+    cost = cost.detach()
+    if cost.shape[1] == 1:
+        cost = cost.expand(-1, 2, -1)
+    total = torch.full_like(cost[:, 0], torch.inf)
+    total[:, 0] = cost[:, 0, 0]
+    choices = []
+    for k in range(1, cost.shape[1]):
+        best, where = torch.cummin(total, dim=-1)
+        total = cost[:, k] + best
+        choices.append(where)
+    path = [steps - 1]
+    for where in reversed(choices):
+        path.append(where.gather(1, path[-1][:, None]).squeeze(1))
+    return torch.stack(path[::-1], dim=1)
+
+
+def monotone_alignment(cost: Tensor) -> list[tuple[int, int]]:
+    """Minimum-cost monotone alignment of DEAR states ``k < K`` to NAR steps ``t < T``.
+
+    An alignment is a path of ``(k, t)`` pairs from ``(0, 0)`` (start with start) to
+    ``(K - 1, T - 1)`` (end with end) in which every move advances ``k`` by at most one and
+    ``t`` by zero or more, not both by zero: it never goes back, so DEAR states always
+    progress forward in the NAR's time. NAR steps may be skipped (a solve may take fewer,
+    larger steps) and consecutive DEAR states may share one (a solve may take more, or have
+    stopped early, repeating its state). Its cost is the sum of ``cost[k, t]`` over its
+    pairs. With non-negative costs a cheapest path needs a move that keeps ``k`` only when
+    ``K = 1``, so every DEAR state appears once unless it is the only one.
+    """
+    if cost.dim() != 2:
+        raise ValueError(f"cost must be a [K, T] tensor, got shape {tuple(cost.shape)}")
+    path = aligned_steps(cost[None], torch.tensor([cost.shape[1]], device=cost.device))[0].tolist()
+    pairs = [(min(i, cost.shape[0] - 1), t) for i, t in enumerate(path)]
+    return list(dict.fromkeys(pairs))  # K = T = 1 pairs (0, 0) with itself twice
+
+
+def alignment_cost(dear_states: Tensor, nar_states: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
+    """``[G, K, T]`` distances of every DEAR state to every NAR step, without gradient: the
+    squared difference averaged over hidden units and the graph's nodes, expanded as
+    ``|a|^2 + |b|^2 - 2 a.b`` so that no ``[K, T, N, H]`` tensor is built."""
+    with torch.no_grad():
+        a, b = dear_states.detach(), nar_states.detach()
+        per_node = (a.square().sum(-1)[:, None] + b.square().sum(-1)[None]
+                    - 2 * torch.einsum("knh,tnh->ktn", a, b)).clamp_min(0) / a.shape[-1]
+        return scatter(per_node, batch, dim=2, dim_size=num_graphs, reduce="mean").permute(2, 0, 1)
+
+
+def alignment_loss(dear_states: Tensor, nar_states: Tensor, batch: Tensor, steps: Tensor) -> Tensor:
+    """Mean distance along each graph's cheapest alignment, averaged over graphs.
+
+    ``dear_states`` ``[K, N, H]`` (states along the solve, in order), ``nar_states``
+    ``[T, N, H]`` (after each NAR step; graph ``g`` uses its first ``steps[g]``), ``batch``
+    ``[N]`` the graph of each node. The distance is the squared difference averaged over
+    hidden units and the graph's nodes; the gradient flows into both state tensors, the path
+    is held fixed.
+    """
+    num_graphs = steps.shape[0]
+    path = aligned_steps(alignment_cost(dear_states, nar_states, batch, num_graphs), steps)  # [G, P]
+    which = torch.arange(path.shape[1], device=path.device).clamp(max=dear_states.shape[0] - 1)
+    nodes = torch.arange(batch.shape[0], device=batch.device)
+    partners = nar_states[path[batch].T, nodes]  # [P, N, H]
+    per_node = (dear_states[which] - partners).square().mean(-1)
+    return scatter(per_node, batch, dim=1, dim_size=num_graphs, reduce="mean").mean()
+
+
+class NARAlignment:
+    """The ``--align`` target: a frozen pretrained NAR, run on DEAR's training batches.
+
+    A plain object, not a module, so the NAR never enters the DEAR's ``state_dict`` (a saved
+    DEAR loads without the NAR's run) nor its ``train()``: the NAR is put in eval mode with
+    frozen weights once, when first used in training, and follows the batch's device.
+    """
+
+    def __init__(self, run_dir: str | Path, algorithm: str, hidden: int) -> None:
+        self.run_dir = Path(run_dir)
+        self.algorithm = algorithm
+        self.hidden = hidden
+        self._nar: NAR | None = None
+
+    @property
+    def nar(self) -> NAR:
+        if self._nar is None:
+            self._nar = self._load()
+        return self._nar
+
+    def _load(self) -> NAR:
+        try:
+            config, model = load_run(self.run_dir)
+        except ValueError as error:
+            raise ValueError(f"--align: {error}") from None
+        wanted = {"model": "nar", "algorithm": self.algorithm, "hidden": self.hidden}
+        found = {"model": config.model, "algorithm": config.algorithm, "hidden": config.hidden}
+        if found != wanted:
+            mismatch = ", ".join(f"{key} {found[key]!r} (need {value!r})" for key, value in wanted.items()
+                                 if found[key] != value)
+            raise ValueError(f"--align {self.run_dir}: not a NAR run of this DEAR: {mismatch}")
+        return model.requires_grad_(False).eval()
+
+    def loss(self, batch: Batch, trajectory: list[Tensor], step: Callable[[Tensor], Tensor]) -> Tensor:
+        """Alignment loss of the solver's ``trajectory`` (detached states, in order) to the NAR.
+
+        Each state ``s`` enters as ``step(s)``, one differentiable processor step: the solver's
+        states carry no gradient, ``step(s)`` does, into the processor and the encoders."""
+        nar = self.nar.to(batch.batch.device)
+        with torch.no_grad():
+            targets = nar.step_latents(batch)
+        states = torch.stack([step(state) for state in trajectory])[:, : batch.num_nodes]
+        return alignment_loss(states, targets.to(states.dtype), batch.batch, batch.length)

@@ -1,0 +1,66 @@
+"""GRANOLA (Eliasof et al., 2024): normalisation whose affine map adapts to the graph.
+
+Each node is layer-normalised over its features, then scaled and shifted by ``γ_i, β_i`` that a
+one-layer max-aggregation GNN computes from the un-normalised features and random node features
+(RNF, which let it tell apart nodes the features alone cannot).
+
+For a fixed-point model the RNF must stay fixed while the solver iterates, otherwise the map
+changes at every call and has no fixed point: they are drawn once per forward
+(:func:`with_random_features`) and carried by the :class:`EncodedGraph`; evaluation draws them
+from a fixed seed, so it is deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch_geometric.utils import scatter
+
+from dear.nn.graph import EncodedGraph
+
+#: Seed of the RNF in evaluation mode.
+EVAL_SEED = 0
+
+
+def with_random_features(graph: EncodedGraph, deterministic: bool) -> EncodedGraph:
+    """``graph`` with standard normal RNF ``[N, H]`` (``H``: the encoding width); from
+    :data:`EVAL_SEED` when ``deterministic``, else from the global generator."""
+    device = graph.node.device
+    generator = torch.Generator(device=device).manual_seed(EVAL_SEED) if deterministic else None
+    rnf = torch.randn(graph.node.shape, generator=generator, device=device, dtype=graph.node.dtype)
+    return replace(graph, rnf=rnf)
+
+
+class GranolaNorm(nn.Module):
+    """``γ_i ⊙ LayerNorm(x_i) + β_i`` with ``(γ_i, β_i)`` from one message pass over
+    ``u = [x ‖ RNF]``: ``c_i = ReLU(C [u_i ‖ max_j M([u_i ‖ u_j ‖ e_ij])])``. The affine head
+    starts at zero (``γ = 1``, ``β = 0``), so it starts as a plain LayerNorm."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        width = 2 * hidden  # features and as many RNF
+        self.message = nn.Sequential(
+            nn.Linear(2 * width + hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden)
+        )
+        self.combine = nn.Linear(width + hidden, hidden)
+        self.affine = nn.Linear(hidden, 2 * hidden)
+        nn.init.zeros_(self.affine.weight)
+        nn.init.zeros_(self.affine.bias)
+
+    def forward(
+        self, x: torch.Tensor, graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor
+    ) -> torch.Tensor:
+        """Normalise ``x`` ``[len(nodes), H]``, the rows of ``nodes``, reading the ``edges`` into
+        them. Their senders must be among ``nodes`` (true when whole graphs are active)."""
+        if graph.rnf is None:
+            raise ValueError("GRANOLA needs graph.rnf: draw it once per forward with with_random_features")
+        sender, receiver = graph.edge_index[:, edges]
+        u = torch.cat([x.new_zeros(graph.num_nodes, x.shape[1]).index_copy(0, nodes, x), graph.rnf], dim=-1)
+        pairs = torch.cat([u[receiver], u[sender], graph.edge[edges]], dim=-1)
+        context = scatter(self.message(pairs), receiver, dim=0, dim_size=graph.num_nodes, reduce="max")[nodes]
+        conditioning = torch.relu(self.combine(torch.cat([u[nodes], context], dim=-1)))
+        gamma, beta = self.affine(conditioning).chunk(2, dim=-1)
+        return (1 + gamma) * F.layer_norm(x, x.shape[-1:]) + beta

@@ -1,0 +1,30 @@
+"""The data benchmark's bookkeeping (no timing assertions: timings depend on the machine)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from dear.bench.data import CLRS_COUNTERPART, CLRS_SAMPLES_PER_S, clrs_samples_per_s, run_data_benchmark
+from dear.specs import ALGORITHMS, CLRS_ALGORITHMS
+
+
+def test_every_algorithm_has_a_clrs_reference() -> None:
+    assert set(CLRS_SAMPLES_PER_S) == set(CLRS_ALGORITHMS)
+    assert set(ALGORITHMS) == set(CLRS_ALGORITHMS) | set(CLRS_COUNTERPART)
+    assert clrs_samples_per_s("binary_search_fixed", 64) == CLRS_SAMPLES_PER_S["binary_search"][1]
+    assert clrs_samples_per_s("bfs", 32) is None
+
+
+def test_run_writes_json_and_csv_with_speedups(tmp_path: Path) -> None:
+    result = run_data_benchmark(tmp_path, sizes=(16, 5), algorithms=("bfs", "minimum"), repeats=2, min_seconds=0.01)
+    rows = {(row["algorithm"], row["n"]): row for row in result["rows"]}
+    assert set(rows) == {("bfs", 16), ("bfs", 5), ("minimum", 16), ("minimum", 5)}
+    for (algorithm, n), row in rows.items():
+        assert row["samples_per_s_min"] <= row["samples_per_s"] <= row["samples_per_s_max"]
+        assert (row["speedup"] is None) == (n == 5)
+    assert rows[("bfs", 16)]["generator"] == {"p": 0.5} and rows[("minimum", 16)]["generator"] == {}
+    assert json.loads((tmp_path / "bench_data.json").read_text()) == result
+    with open(tmp_path / "bench_data.csv") as stream:
+        assert len(list(csv.DictReader(stream))) == 4

@@ -1,0 +1,211 @@
+"""Fuzzing the public entry points: any input ends in a result or a one-line ``ValueError``.
+
+Never another exception type, never a traceback from deep inside, never a hang or a huge
+allocation. Derandomized; ``pytest --hypothesis-show-statistics`` reports the cases tried.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tracemalloc
+from pathlib import Path
+from typing import Any, Callable
+
+import hypothesis.extra.numpy as hnp
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dear
+from dear.data import execute, generate, sample
+from dear.data.execute import MAX_NODES
+from dear.run import load_run
+from dear.solve import model_batch, solve_file
+from dear.specs import ALGORITHMS, SPECS
+
+FUZZ = settings(derandomize=True, max_examples=150, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+GRAPH_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" in SPECS[a])
+ARRAY_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" not in SPECS[a])
+
+#: Anything a caller might pass: scalars of every kind, containers of them, arrays of any dtype.
+JUNK = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=3),
+              st.binary(max_size=3), st.complex_numbers(max_magnitude=1e3)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=2), inner, max_size=3),
+                            st.tuples(inner, inner)),
+    max_leaves=8,
+) | hnp.arrays(st.one_of(hnp.scalar_dtypes(), hnp.unicode_string_dtypes(max_len=2)),
+               hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))
+
+
+def result_or_value_error(call: Callable[[], Any]) -> Any:
+    """``call()``'s result, or None when it raised a one-line ``ValueError`` (anything else fails)."""
+    try:
+        return call()
+    except ValueError as error:
+        assert str(error) and "\n" not in str(error), repr(error)
+        return None
+
+
+# --- data: execute, sample, generate -----------------------------------------------------------
+
+@FUZZ
+@given(algorithm=st.sampled_from(ALGORITHMS), inputs=st.dictionaries(st.sampled_from(["A", "s", "key", "target",
+       "adj", "pos"]), JUNK, max_size=4))
+def test_execute_any_values(algorithm: str, inputs: dict) -> None:
+    result_or_value_error(lambda: execute(algorithm, inputs))
+
+
+HUGE = st.integers(MAX_NODES + 1, 10**18)
+
+
+@FUZZ
+@given(algorithm=st.sampled_from(ALGORITHMS), num_nodes=st.one_of(HUGE, st.tuples(st.integers(2, 8), HUGE)),
+       bulk=st.booleans())
+def test_absurd_sizes_are_refused_before_allocating(algorithm: str, num_nodes: Any, bulk: bool) -> None:
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=f"num_nodes must be at most {MAX_NODES}"):
+            generate(algorithm, 3, num_nodes, 0) if bulk else sample(algorithm, num_nodes, 0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+
+
+@FUZZ
+@given(algorithm=st.sampled_from(ALGORITHMS), num_samples=st.one_of(st.integers(-2, 2), JUNK),
+       num_nodes=st.one_of(st.integers(-3, 10), st.tuples(st.integers(-3, 10), st.integers(-3, 10)), HUGE, JUNK),
+       seed=st.one_of(st.integers(-2, 2**64), JUNK))
+def test_sample_and_generate_any_arguments(algorithm: str, num_samples: Any, num_nodes: Any, seed: Any) -> None:
+    result_or_value_error(lambda: sample(algorithm, num_nodes, seed))
+    result_or_value_error(lambda: generate(algorithm, num_samples, num_nodes, seed))
+
+
+# --- dear.solve ----------------------------------------------------------------------------------
+
+WEIGHTS = st.one_of(st.floats(), st.integers(-3, 2**1100), st.sampled_from([0.0, 1.0, "2", "x", None, [1.0]]))
+LABELS = st.one_of(st.integers(-3, 8), st.integers(2**64, 2**65), st.text(max_size=2), st.tuples(st.integers(0, 2)))
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> nx.Graph:
+    """Small graphs of every networkx type: odd labels, self-loops, parallel edges, any weights."""
+    graph = draw(st.sampled_from([nx.Graph, nx.DiGraph, nx.MultiGraph, nx.MultiDiGraph]))()
+    graph.add_nodes_from(draw(st.lists(LABELS, max_size=7)))
+    nodes = list(graph.nodes)
+    for _ in range(draw(st.integers(0, 12)) if nodes else 0):
+        u, v = draw(st.sampled_from(nodes)), draw(st.sampled_from(nodes))
+        graph.add_edge(u, v, **({"weight": draw(WEIGHTS)} if draw(st.booleans()) else {}))
+    return graph
+
+
+@FUZZ
+@given(graph=st.one_of(graphs(), JUNK), source=st.one_of(LABELS, JUNK), check=st.booleans())
+def test_solve_graphs(smoke_run: Callable[..., Path], graph: Any, source: Any, check: bool) -> None:
+    result = result_or_value_error(lambda: dear.solve("bfs", graph, source, model=str(smoke_run("bfs")), check=check))
+    if result is not None:
+        assert result["pi"].shape == (graph.number_of_nodes(),) and set(result["pi"]) <= set(graph.nodes)
+
+
+@FUZZ
+@given(algorithm=st.sampled_from(ALGORITHMS), data=st.one_of(graphs(), JUNK), source=st.one_of(LABELS, JUNK),
+       steps=st.booleans())
+def test_solve_input_handling_of_every_algorithm(algorithm: str, data: Any, source: Any, steps: bool) -> None:
+    """What ``dear.solve`` does before the model (which needs a model per algorithm to test)."""
+    result_or_value_error(lambda: model_batch(algorithm, data, source, exact=True, steps=steps))
+
+
+@FUZZ
+@given(keys=st.one_of(st.lists(st.floats(), max_size=6), JUNK,
+                      st.fixed_dictionaries({"key": st.one_of(st.lists(st.floats(-9, 9), max_size=6), JUNK)},
+                                            optional={"target": JUNK})),
+       target=st.one_of(st.floats(), JUNK), model=st.one_of(st.none(), JUNK))
+def test_solve_arrays(smoke_run: Callable[..., Path], keys: Any, target: Any, model: Any) -> None:
+    model = str(smoke_run("binary_search")) if model is None else model  # mostly a trained model
+    result_or_value_error(lambda: dear.solve("binary_search", keys, target, model=model))
+
+
+# --- files: graph files, run directories -------------------------------------------------------
+
+def _files(graph: nx.Graph, folder: Path) -> dict[str, bytes]:
+    """The same graph in every format ``dear solve`` reads."""
+    nx.write_graphml(graph, folder / "g.graphml")
+    nx.write_weighted_edgelist(graph, folder / "g.edgelist")
+    (folder / "g.json").write_text(json.dumps({"edges": [[u, v, w] for u, v, w in graph.edges(data="weight")]}))
+    return {p.suffix: p.read_bytes() for p in folder.iterdir()}
+
+
+@st.composite
+def corrupted(draw: st.DrawFn, content: bytes) -> bytes:
+    """``content`` truncated, with bytes overwritten, lines with wrong columns, or random bytes."""
+    how = draw(st.sampled_from(["truncate", "overwrite", "columns", "random"]))
+    if how == "truncate":
+        return content[: draw(st.integers(0, len(content)))]
+    if how == "overwrite":
+        data = bytearray(content)
+        for _ in range(draw(st.integers(1, 4))):
+            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+        return bytes(data)
+    if how == "columns":
+        line = b" ".join(draw(st.lists(st.sampled_from([b"0", b"1", b"-1", b"x", b"nan", b"1e999", b"{}"]),
+                                       max_size=5)))
+        return content + b"\n" + line + b"\n"
+    return draw(st.binary(max_size=64))
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+GRAPH = nx.Graph([(0, 1, {"weight": 0.5}), (1, 2, {"weight": 2.0}), (2, 3, {"weight": 1.0})])
+
+
+@FUZZ
+@given(data=st.data(), suffix=st.sampled_from([".graphml", ".edgelist", ".json"]),
+       source=st.one_of(st.none(), st.integers(-2, 5)))
+def test_solve_file_on_corrupt_files(smoke_run: Callable[..., Path], workspace: Path, data: st.DataObject,
+                                     suffix: str, source: int | None) -> None:
+    originals = workspace / "originals"
+    if not originals.exists():
+        originals.mkdir()
+        _files(GRAPH, originals)
+    path = workspace / f"input{suffix}"
+    path.write_bytes(data.draw(corrupted((originals / f"g{suffix}").read_bytes())))
+    result = result_or_value_error(lambda: solve_file("bfs", path, source, model=str(smoke_run("bfs"))))
+    if result is not None:
+        json.dumps(result)  # JSON-ready
+
+
+def _fresh_copy(run: Path, workspace: Path) -> Path:
+    copy = workspace / "run"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(run, copy, ignore=shutil.ignore_patterns("checkpoint*"))
+    return copy
+
+
+@FUZZ
+@given(data=st.data())
+def test_load_run_with_corrupt_weights(smoke_run: Callable[..., Path], workspace: Path, data: st.DataObject) -> None:
+    run = _fresh_copy(smoke_run("bfs"), workspace)
+    weights = run / "model.safetensors"
+    weights.write_bytes(data.draw(corrupted(weights.read_bytes())))
+    result_or_value_error(lambda: load_run(run))
+
+
+@FUZZ
+@given(option=st.sampled_from(["hidden", "model", "processor", "algorithm", "train_sizes", "max_steps", "lr",
+                               "eval_max_iter", "granola", "bogus"]),
+       value=JUNK.filter(lambda v: not isinstance(v, np.ndarray)) | st.integers(2**12, 2**62), truncate=st.booleans())
+def test_load_run_with_bad_config(smoke_run: Callable[..., Path], workspace: Path, option: str, value: Any,
+                                  truncate: bool) -> None:
+    run = _fresh_copy(smoke_run("bfs"), workspace)
+    config = json.loads((run / "config.json").read_text()) | {option: value}
+    text = json.dumps(config, default=repr)
+    (run / "config.json").write_text(text[: len(text) // 2] if truncate else text)
+    result_or_value_error(lambda: load_run(run))

@@ -1,0 +1,89 @@
+"""Graphs reach the models as edge lists: the same batch as the dense path, and 10⁴ nodes fit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dear
+from dear.data import execute, sample
+from dear.data.batching import collate, edge_list_batch
+from dear.data.samplers import GRAPH_KINDS
+from dear.run import load_run
+from dear.solve import bfs_steps, graph_edges, run_model
+from dear.specs import ALGORITHMS, SPECS
+
+GRAPH_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" in SPECS[a])
+
+
+@settings(derandomize=True, max_examples=80, deadline=None)
+@given(algorithm=st.sampled_from(GRAPH_ALGORITHMS), n=st.integers(2, 9), seed=st.integers(0, 2**16),
+       self_loops=st.lists(st.integers(0, 8), max_size=3))
+def test_edge_list_batch_equals_the_dense_batch(algorithm: str, n: int, seed: int, self_loops: list[int]) -> None:
+    inputs = sample(algorithm, n, seed).inputs
+    A = inputs["A"].copy()
+    if not GRAPH_KINDS[algorithm].acyclic:
+        A[[i % n for i in self_loops], [i % n for i in self_loops]] = 0.5
+    source = int(np.argmax(inputs["s"])) if "s" in inputs else None
+    dense = collate([execute(algorithm, {"A": A} if source is None else {"A": A, "s": source})], hints=False)
+    senders, receivers = np.nonzero(A)
+    sparse = edge_list_batch(algorithm, senders, receivers, A[senders, receivers], n, source)
+    assert set(sparse.keys()) == {k for k in dense.keys() if not k.startswith("output_") and k != "length"}
+    assert all(torch.equal(sparse[k], dense[k]) for k in sparse.keys() if torch.is_tensor(sparse[k]))
+
+
+GRAPH_TYPES = (nx.Graph, nx.DiGraph, nx.MultiGraph, nx.MultiDiGraph)
+
+
+@settings(derandomize=True, max_examples=80, deadline=None)
+@given(graph_type=st.sampled_from(GRAPH_TYPES), n=st.integers(2, 7),
+       edges=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.floats(0.01, 100)), max_size=20))
+def test_edge_list_of_a_graph_matches_its_adjacency_matrix(graph_type: type, n: int, edges: list) -> None:
+    graph = graph_type()
+    graph.add_nodes_from(range(n))
+    graph.add_weighted_edges_from((u % n, v % n, w) for u, v, w in edges)
+    expected = nx.to_numpy_array(graph, nodelist=list(graph.nodes), weight="weight", nonedge=0.0)
+    A = graph_edges("dijkstra", graph, 0)[0].dense_inputs()["A"]
+    np.testing.assert_allclose(A, expected / max(expected.max(), 1e-300), rtol=1e-12)
+    assert (graph_edges("bfs", graph, 0)[0].dense_inputs()["A"] == (expected != 0)).all()
+
+
+@settings(derandomize=True, max_examples=80, deadline=None)
+@given(directed=st.booleans(), n=st.integers(2, 12), p=st.floats(0, 0.6), seed=st.integers(0, 2**16))
+def test_bfs_steps_without_running_bfs(directed: bool, n: int, p: float, seed: int) -> None:
+    graph = nx.gnp_random_graph(n, p, seed=seed, directed=directed)
+    source = seed % n
+    exact = execute("bfs", {"A": nx.to_numpy_array(graph, nodelist=range(n)), "s": source})
+    assert bfs_steps(graph, source) == exact.length
+
+
+@pytest.mark.parametrize("model", ["nar", "dear"])
+def test_solve_gives_what_the_model_gives_on_the_dense_batch(smoke_run: Callable[..., Path], model: str) -> None:
+    run = smoke_run("bfs", model)
+    graph = nx.gnm_random_graph(14, 30, seed=3)
+    result = dear.solve("bfs", graph, 2, model=str(run), check=True)  # callable though dear.solve was imported
+    trajectory = execute("bfs", {"A": nx.to_numpy_array(graph), "s": 2})
+    expected, _ = run_model(load_run(run)[1], collate([trajectory], hints=False))
+    assert (result["pi"] == expected["pi"]).all()
+    assert (result["exact"]["pi"] == trajectory.outputs["pi"]).all()
+
+
+def test_solve_runs_on_ten_thousand_nodes(smoke_run: Callable[..., Path]) -> None:
+    graph = nx.gnm_random_graph(10_000, 100_000, seed=0)
+    for model in ("dear", "nar"):  # NAR's T comes from a sparse BFS: no dense run
+        result = dear.solve("bfs", graph, 0, model=str(smoke_run("bfs", model)))
+        assert result["pi"].shape == (10_000,) and set(result["pi"]) <= set(graph.nodes)
+    assert 0 < result["diagnostics"]["steps_mean"] <= 10
+
+
+def test_nar_needs_a_dense_run_beyond_bfs(smoke_run: Callable[..., Path]) -> None:
+    graph = nx.path_graph(1100)
+    with pytest.raises(ValueError, match="exact bellman_ford runs on at most 1024 nodes, got 1100"):
+        dear.solve("bellman_ford", graph, 0, model=str(smoke_run("bellman_ford", "nar")))
