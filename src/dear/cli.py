@@ -174,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")
-    p.add_argument("what", choices=("data", "inference", "table"))
+    p.add_argument("what", choices=("data", "inference", "table", "report"),
+                   help="data: samples/s vs CLRS; inference: NAR vs DEAR time; table: the accuracy grid; "
+                        "report: rebuild docs/RESULTS.md from results/")
     p.add_argument("--out", default="results")
     p.add_argument("--profile", default="cpu")
     p.add_argument("--seeds", type=int, default=3)

@@ -18,7 +18,7 @@ def _algorithms(text: str, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
-    """Dispatch ``dear bench {data,inference,table}``."""
+    """Dispatch ``dear bench {data,inference,table,report}``."""
     if what == "data":
         from dear.bench.data import run_data_benchmark
 
@@ -28,6 +28,10 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
 
         run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS),
                                 runs=Path("runs/table") / args.profile)
+    elif what == "report":
+        from dear.bench.report import write_report
+
+        print(f"wrote {write_report(Path(out), profile=args.profile)}")
     else:
         from dear.bench.table import run_table
 
