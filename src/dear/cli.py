@@ -174,9 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")
-    p.add_argument("what", choices=("data", "inference", "table", "report"),
+    p.add_argument("what", choices=("data", "inference", "table", "report", "ship"),
                    help="data: samples/s vs CLRS; inference: NAR vs DEAR time; table: the accuracy grid; "
-                        "report: rebuild docs/RESULTS.md from results/")
+                        "report: rebuild docs/RESULTS.md from results/; "
+                        "ship: copy the table's seed-0 runs into the package as pretrained models")
     p.add_argument("--out", default="results")
     p.add_argument("--profile", default="cpu")
     p.add_argument("--seeds", type=int, default=3)

@@ -28,6 +28,11 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
 
         run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS),
                                 runs=Path("runs/table") / args.profile)
+    elif what == "ship":
+        from dear.bench.ship import ship_pretrained
+
+        for target in ship_pretrained(Path("runs/table") / args.profile):
+            print(f"shipped {target}")
     elif what == "report":
         from dear.bench.report import write_report
 

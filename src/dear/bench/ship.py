@@ -1,0 +1,31 @@
+"""``dear bench ship``: copy trained table runs into the package as its pretrained models.
+
+A shipped model is a run directory without the resumable checkpoint: ``config.json``,
+``model.safetensors``, ``metrics.jsonl``, ``train_summary.json`` and ``eval.json``, so that
+``dear evaluate`` and ``dear.solve`` treat it like any run and its provenance stays with it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+SHIPPED_FILES = ("config.json", "model.safetensors", "metrics.jsonl", "train_summary.json", "eval.json")
+PRETRAINED_ROOT = Path(__file__).resolve().parents[1] / "pretrained"
+
+
+def ship_pretrained(runs: Path, models: tuple[str, ...] = ("nar", "dear"), seed: int = 0,
+                    dest: Path = PRETRAINED_ROOT) -> list[Path]:
+    """Copy ``runs/<algorithm>/<model>/seed<seed>`` of every finished run into ``dest``."""
+    shipped = []
+    for run in sorted(Path(runs).glob(f"*/*/seed{seed}")):
+        algorithm, model = run.parent.parent.name, run.parent.name
+        if model not in models or not (run / "train_summary.json").exists():
+            continue
+        target = dest / model / algorithm
+        target.mkdir(parents=True, exist_ok=True)
+        for name in SHIPPED_FILES:
+            if (run / name).exists():
+                shutil.copy2(run / name, target / name)
+        shipped.append(target)
+    return shipped
