@@ -98,10 +98,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from dear.run import evaluate_run
 
-    result = evaluate_run(Path(args.run_dir), sizes=args.sizes, samples=args.samples, seed=args.seed)
+    result = evaluate_run(Path(args.run_dir), sizes=args.sizes, samples=args.samples, seed=args.seed,
+                          eval_tol=args.tol, eval_max_iter=args.max_iter)
     print(f"{'size':>6} {'score':>8}  diagnostics")
     for size, entry in result.items():
-        extra = ", ".join(f"{k}={v:.3g}" for k, v in entry.items() if k not in ("score", "probes", "samples"))
+        extra = ", ".join(f"{k}={v:.3g}" for k, v in entry.items()
+                          if k not in ("score", "probes", "samples", "eval_tol", "eval_max_iter"))
         print(f"{size:>6} {entry['score']:8.3f}  {extra}")
     return 0
 
@@ -163,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=_sizes, default=(16, 64))
     p.add_argument("--samples", type=int, default=100)
     p.add_argument("--seed", type=int, default=3)
+    p.add_argument("--tol", type=float, default=None, help="dear/dem: solver tolerance (default: the run's eval_tol)")
+    p.add_argument("--max-iter", type=int, default=None, help="dear/dem: solver iteration cap (default: the run's)")
     p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("solve", help="run a pretrained reasoner on your graph (edge list, GraphML, JSON)")

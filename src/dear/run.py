@@ -16,14 +16,20 @@ from dear.train import default_device, load_split
 TEST_SEED = 3
 
 
-def load_run(run_dir: Path) -> tuple[TrainConfig, Reasoner]:
-    """Config and best weights of a run; clear errors for anything missing or corrupt."""
+def load_run(run_dir: Path, eval_tol: float | None = None, eval_max_iter: int | None = None) -> tuple[TrainConfig, Reasoner]:
+    """Config and best weights of a run; clear errors for anything missing or corrupt.
+    ``eval_tol``/``eval_max_iter`` replace the run's evaluation solver limits (DEAR, DEM)."""
     run_dir = Path(run_dir)
     if not (run_dir / "config.json").exists():
         raise ValueError(f"{run_dir} is not a run directory (no config.json)")
     if not (run_dir / "model.safetensors").exists():
         raise ValueError(f"{run_dir} has no model.safetensors (training did not reach its first evaluation)")
     config = TrainConfig.load(run_dir / "config.json")
+    if eval_tol is not None:
+        config.eval_tol = eval_tol
+    if eval_max_iter is not None:
+        config.eval_max_iter = eval_max_iter
+    config.validate()
     model = build_model(config)
     load_weights(model, run_dir / "model.safetensors")
     return config, model.eval()
@@ -40,18 +46,21 @@ def eval_batch_size(algorithm: str, n: int, hidden: int) -> int:
 
 
 def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,
-                 batch_size: int | None = None) -> dict[str, dict]:
-    """Score the run at every size on fresh graphs (``seed`` fixes them) and merge into ``eval.json``."""
+                 batch_size: int | None = None, eval_tol: float | None = None,
+                 eval_max_iter: int | None = None) -> dict[str, dict]:
+    """Score the run at every size on fresh graphs (``seed`` fixes them) and merge into ``eval.json``;
+    each entry records the solver limits it was measured with."""
     if samples < 1:
         raise ValueError(f"samples must be positive, got {samples}")
-    config, model = load_run(run_dir)
+    config, model = load_run(run_dir, eval_tol, eval_max_iter)
     device = default_device()
     model.to(device)
     results = {}
     for size in sizes:
         data = load_split(config.algorithm, samples, (size, size), seed)
         graphs = batch_size or eval_batch_size(config.algorithm, size, config.hidden)
-        results[str(size)] = evaluate_model(model, data, graphs, device)
+        results[str(size)] = evaluate_model(model, data, graphs, device) | {
+            "eval_tol": config.eval_tol, "eval_max_iter": config.eval_max_iter}
     path = Path(run_dir) / "eval.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     write_json(path, previous | results)
