@@ -28,12 +28,14 @@ def poison_loss_at(monkeypatch: pytest.MonkeyPatch, step: int) -> None:
     monkeypatch.setattr(Reasoner, "loss", poisoned)
 
 
-@pytest.mark.parametrize("step, kept", [(7, "the last good checkpoint (step 4) is in"), (1, "no checkpoint was written")])
+@pytest.mark.parametrize("step, kept", [(7, "the last good checkpoint (step 4) is in"),
+                                        (1, "no checkpoint was written")])
 def test_nan_loss_stops_training_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture, step: int, kept: str) -> None:
     poison_loss_at(monkeypatch, step)
     out = tmp_path / "run"
-    argv = ["train", "bfs", "--profile", "smoke", "--steps", "10", "--checkpoint-every", "4", "--out", str(out), "--quiet"]
+    argv = ["train", "bfs", "--profile", "smoke", "--steps", "10", "--checkpoint-every", "4", "--out", str(out),
+            "--quiet"]
     assert main(argv) == 1
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err

@@ -7,6 +7,7 @@ allocation. Derandomized; ``pytest --hypothesis-show-statistics`` reports the ca
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tracemalloc
 from pathlib import Path
@@ -16,14 +17,14 @@ import hypothesis.extra.numpy as hnp
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 import dear
 from dear.data import execute, generate, sample
 from dear.data.execute import MAX_NODES
 from dear.run import load_run
-from dear.solve import model_batch, solve_file
+from dear.solving import model_batch, solve_file
 from dear.specs import ALGORITHMS, SPECS
 
 FUZZ = settings(derandomize=True, max_examples=150, deadline=None,
@@ -31,24 +32,29 @@ FUZZ = settings(derandomize=True, max_examples=150, deadline=None,
 GRAPH_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" in SPECS[a])
 ARRAY_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" not in SPECS[a])
 
-#: Anything a caller might pass: scalars of every kind, containers of them, arrays of any dtype.
-JUNK = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=3),
-              st.binary(max_size=3), st.complex_numbers(max_magnitude=1e3)),
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=2), inner, max_size=3),
-                            st.tuples(inner, inner)),
+#: Anything JSON can hold (and bytes, complex numbers): scalars of every kind and containers of them.
+OBJECTS = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=3)
+    | st.binary(max_size=3) | st.complex_numbers(max_magnitude=1e3),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    | st.tuples(inner, inner),
     max_leaves=8,
-) | hnp.arrays(st.one_of(hnp.scalar_dtypes(), hnp.unicode_string_dtypes(max_len=2)),
-               hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))
+)
+#: Anything a caller might pass: the above, and arrays of any dtype and shape.
+JUNK = OBJECTS | hnp.arrays(hnp.scalar_dtypes() | hnp.unicode_string_dtypes(max_len=2),
+                            hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))
 
 
 def result_or_value_error(call: Callable[[], Any]) -> Any:
     """``call()``'s result, or None when it raised a one-line ``ValueError`` (anything else fails)."""
     try:
-        return call()
+        result = call()
     except ValueError as error:
         assert str(error) and "\n" not in str(error), repr(error)
+        event("ValueError")
         return None
+    event("result")
+    return result
 
 
 # --- data: execute, sample, generate -----------------------------------------------------------
@@ -88,43 +94,58 @@ def test_sample_and_generate_any_arguments(algorithm: str, num_samples: Any, num
 
 # --- dear.solve ----------------------------------------------------------------------------------
 
-WEIGHTS = st.one_of(st.floats(), st.integers(-3, 2**1100), st.sampled_from([0.0, 1.0, "2", "x", None, [1.0]]))
-LABELS = st.one_of(st.integers(-3, 8), st.integers(2**64, 2**65), st.text(max_size=2), st.tuples(st.integers(0, 2)))
+#: Usable weights, or anything: zero, negative, NaN, Inf, beyond float64, not a number.
+WEIGHTS = {"usable": st.floats(0.01, 100) | st.integers(1, 9),
+           "any": st.floats() | st.integers(-3, 2**1100) | st.sampled_from([0.0, "2", "x", None, [1.0]])}
+LABELS = st.integers(-3, 8) | st.integers(2**64, 2**65) | st.text(max_size=2) | st.tuples(st.integers(0, 2))
+#: Sorted keys (binary search needs them), then anything.
+KEYS = st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=8).map(sorted)
 
 
 @st.composite
-def graphs(draw: st.DrawFn) -> nx.Graph:
-    """Small graphs of every networkx type: odd labels, self-loops, parallel edges, any weights."""
+def graphs(draw: st.DrawFn) -> tuple[nx.Graph, Any]:
+    """A small graph of any networkx type (odd labels, self-loops, parallel edges; no weights,
+    usable weights, or any) and a source: none, one of its nodes, or anything."""
     graph = draw(st.sampled_from([nx.Graph, nx.DiGraph, nx.MultiGraph, nx.MultiDiGraph]))()
     graph.add_nodes_from(draw(st.lists(LABELS, max_size=7)))
-    nodes = list(graph.nodes)
+    nodes, weights = list(graph.nodes), draw(st.sampled_from(["none", "usable", "any"]))
     for _ in range(draw(st.integers(0, 12)) if nodes else 0):
         u, v = draw(st.sampled_from(nodes)), draw(st.sampled_from(nodes))
-        graph.add_edge(u, v, **({"weight": draw(WEIGHTS)} if draw(st.booleans()) else {}))
-    return graph
+        graph.add_edge(u, v, **({} if weights == "none" else {"weight": draw(WEIGHTS[weights])}))
+    node = st.sampled_from(nodes) if nodes else st.none()
+    source = draw(st.none() | node | node | LABELS | JUNK)
+    return graph, source
 
 
 @FUZZ
-@given(graph=st.one_of(graphs(), JUNK), source=st.one_of(LABELS, JUNK), check=st.booleans())
-def test_solve_graphs(smoke_run: Callable[..., Path], graph: Any, source: Any, check: bool) -> None:
-    result = result_or_value_error(lambda: dear.solve("bfs", graph, source, model=str(smoke_run("bfs")), check=check))
+@given(problem=graphs() | graphs() | st.tuples(JUNK, JUNK), check=st.booleans())
+@example(problem=(nx.Graph(), None), check=False)
+@example(problem=(nx.DiGraph([(0, 0), (0, 1)]), 0), check=True)  # a self-loop
+@example(problem=(nx.Graph([(0, 1, {"weight": math.nan})]), 0), check=False)
+@example(problem=(nx.Graph([(0, 1, {"weight": -1.0})]), 0), check=False)
+@example(problem=(nx.path_graph(3), 7), check=False)  # source not in the graph
+@example(problem=(nx.grid_2d_graph(2, 3), (1, 1)), check=True)  # tuple labels
+@example(problem=(np.ones((3, 3)), 0), check=False)  # an adjacency matrix, not a graph
+def test_solve_graphs(smoke_run: Callable[..., Path], problem: tuple[Any, Any], check: bool) -> None:
+    graph, source = problem
+    model = str(smoke_run("bfs"))
+    result = result_or_value_error(lambda: dear.solve("bfs", graph, source, model=model, check=check))
     if result is not None:
         assert result["pi"].shape == (graph.number_of_nodes(),) and set(result["pi"]) <= set(graph.nodes)
 
 
 @FUZZ
-@given(algorithm=st.sampled_from(ALGORITHMS), data=st.one_of(graphs(), JUNK), source=st.one_of(LABELS, JUNK),
-       steps=st.booleans())
-def test_solve_input_handling_of_every_algorithm(algorithm: str, data: Any, source: Any, steps: bool) -> None:
+@given(algorithm=st.sampled_from(ALGORITHMS), data=st.data(), steps=st.booleans())
+def test_solve_input_handling_of_every_algorithm(algorithm: str, data: st.DataObject, steps: bool) -> None:
     """What ``dear.solve`` does before the model (which needs a model per algorithm to test)."""
-    result_or_value_error(lambda: model_batch(algorithm, data, source, exact=True, steps=steps))
+    usable = graphs() if "A" in SPECS[algorithm] else st.tuples(KEYS, st.floats(-1e3, 1e3))
+    problem = data.draw(usable | usable | st.tuples(JUNK, JUNK))
+    result_or_value_error(lambda: model_batch(algorithm, *problem, exact=True, steps=steps))
 
 
 @FUZZ
-@given(keys=st.one_of(st.lists(st.floats(), max_size=6), JUNK,
-                      st.fixed_dictionaries({"key": st.one_of(st.lists(st.floats(-9, 9), max_size=6), JUNK)},
-                                            optional={"target": JUNK})),
-       target=st.one_of(st.floats(), JUNK), model=st.one_of(st.none(), JUNK))
+@given(keys=KEYS | JUNK | st.fixed_dictionaries({"key": KEYS | JUNK}, optional={"target": JUNK}),
+       target=st.floats(-1e3, 1e3) | JUNK, model=st.none() | JUNK)
 def test_solve_arrays(smoke_run: Callable[..., Path], keys: Any, target: Any, model: Any) -> None:
     model = str(smoke_run("binary_search")) if model is None else model  # mostly a trained model
     result_or_value_error(lambda: dear.solve("binary_search", keys, target, model=model))
@@ -142,8 +163,10 @@ def _files(graph: nx.Graph, folder: Path) -> dict[str, bytes]:
 
 @st.composite
 def corrupted(draw: st.DrawFn, content: bytes) -> bytes:
-    """``content`` truncated, with bytes overwritten, lines with wrong columns, or random bytes."""
-    how = draw(st.sampled_from(["truncate", "overwrite", "columns", "random"]))
+    """``content`` intact, truncated, with bytes overwritten, lines with wrong columns, or random bytes."""
+    how = draw(st.sampled_from(["intact", "truncate", "overwrite", "columns", "random"]))
+    if how == "intact":
+        return content
     if how == "truncate":
         return content[: draw(st.integers(0, len(content)))]
     if how == "overwrite":
@@ -191,7 +214,8 @@ def _fresh_copy(run: Path, workspace: Path) -> Path:
 
 @FUZZ
 @given(data=st.data())
-def test_load_run_with_corrupt_weights(smoke_run: Callable[..., Path], workspace: Path, data: st.DataObject) -> None:
+def test_load_run_with_corrupt_weights(smoke_run: Callable[..., Path], workspace: Path,
+                                      data: st.DataObject) -> None:
     run = _fresh_copy(smoke_run("bfs"), workspace)
     weights = run / "model.safetensors"
     weights.write_bytes(data.draw(corrupted(weights.read_bytes())))
@@ -201,7 +225,7 @@ def test_load_run_with_corrupt_weights(smoke_run: Callable[..., Path], workspace
 @FUZZ
 @given(option=st.sampled_from(["hidden", "model", "processor", "algorithm", "train_sizes", "max_steps", "lr",
                                "eval_max_iter", "granola", "bogus"]),
-       value=JUNK.filter(lambda v: not isinstance(v, np.ndarray)) | st.integers(2**12, 2**62), truncate=st.booleans())
+       value=OBJECTS | st.integers(2**12, 2**62), truncate=st.booleans())
 def test_load_run_with_bad_config(smoke_run: Callable[..., Path], workspace: Path, option: str, value: Any,
                                   truncate: bool) -> None:
     run = _fresh_copy(smoke_run("bfs"), workspace)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
@@ -13,11 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dear
+from dear.checkpoint import save_tensors, write_json
+from dear.config import make_config
 from dear.data import execute, sample
 from dear.data.batching import collate, edge_list_batch
 from dear.data.samplers import GRAPH_KINDS
+from dear.models import build_model
 from dear.run import load_run
-from dear.solve import bfs_steps, graph_edges, run_model
+from dear.solving import bfs_steps, graph_edges, run_model
 from dear.specs import ALGORITHMS, SPECS
 
 GRAPH_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" in SPECS[a])
@@ -68,7 +72,7 @@ def test_bfs_steps_without_running_bfs(directed: bool, n: int, p: float, seed: i
 def test_solve_gives_what_the_model_gives_on_the_dense_batch(smoke_run: Callable[..., Path], model: str) -> None:
     run = smoke_run("bfs", model)
     graph = nx.gnm_random_graph(14, 30, seed=3)
-    result = dear.solve("bfs", graph, 2, model=str(run), check=True)  # callable though dear.solve was imported
+    result = dear.solve("bfs", graph, 2, model=str(run), check=True)
     trajectory = execute("bfs", {"A": nx.to_numpy_array(graph), "s": 2})
     expected, _ = run_model(load_run(run)[1], collate([trajectory], hints=False))
     assert (result["pi"] == expected["pi"]).all()
@@ -87,3 +91,11 @@ def test_nar_needs_a_dense_run_beyond_bfs(smoke_run: Callable[..., Path]) -> Non
     graph = nx.path_graph(1100)
     with pytest.raises(ValueError, match="exact bellman_ford runs on at most 1024 nodes, got 1100"):
         dear.solve("bellman_ford", graph, 0, model=str(smoke_run("bellman_ford", "nar")))
+
+
+def test_solve_refuses_models_that_read_hints(tmp_path: Path) -> None:
+    config = make_config("bfs", "smoke", model="nar-hints")
+    write_json(tmp_path / "config.json", asdict(config))
+    save_tensors(tmp_path / "model.safetensors", build_model(config).state_dict())
+    with pytest.raises(ValueError, match="reads the algorithm's own hints"):
+        dear.solve("bfs", nx.path_graph(3), 0, model=str(tmp_path))

@@ -80,3 +80,9 @@ def test_cli_errors_are_one_line(argv, message, capsys, tmp_path, monkeypatch) -
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
+
+
+def test_hint_supervised_run_trains_and_evaluates(tmp_path: Path) -> None:
+    """nar-hints reads hints at evaluation too (its first step is fed the initial hints)."""
+    train(_config(model="nar-hints"), tmp_path / "run", progress=False)
+    assert 0.0 <= evaluate_run(tmp_path / "run", sizes=(6,), samples=4)["6"]["score"] <= 1.0

@@ -13,7 +13,7 @@ __all__ = ["ALGORITHMS", "PAPER_ALGORITHMS", "SPECS", "__version__", "solve"]
 
 def __getattr__(name: str) -> Any:
     if name == "solve":
-        from dear.solve import solve
+        from dear.solving import solve
 
         return solve
     raise AttributeError(f"module 'dear' has no attribute {name!r}")

@@ -109,7 +109,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from dear.solve import solve_file
+    from dear.solving import solve_file
 
     print(json.dumps(solve_file(args.algorithm, Path(args.graph_file), source=args.source, model=args.model,
                                 check=args.check), indent=2))

@@ -12,7 +12,7 @@ from dear.bench.plots import plot_loss_curves, plot_scores_vs_size
 from dear.config import make_config
 from dear.data import generate
 from dear.run import evaluate_run
-from dear.solve import solve
+from dear.solving import solve
 from dear.train import train
 
 #: The demo's training budget: enough for NAR and DEAR to learn visibly in a few CPU minutes.

@@ -29,7 +29,7 @@ def evaluate_model(
     metrics = MetricAccumulator({name: kind for name, (_, _, kind) in specs.items()})
     diagnostics: dict[str, list[float]] = defaultdict(list)
     for chunk in batches(trajectories, batch_size):
-        batch = collate(chunk, hints=False).to(device)
+        batch = collate(chunk, hints=model.uses_hints).to(device)
         prediction = model(batch)
         for name, stats in model.statistics(batch, prediction).items():
             metrics.add(name, stats)

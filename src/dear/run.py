@@ -57,7 +57,7 @@ def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 
     model.to(device)
     results = {}
     for size in sizes:
-        data = load_split(config.algorithm, samples, (size, size), seed)
+        data = load_split(config.algorithm, samples, (size, size), seed, hints=model.uses_hints)
         graphs = batch_size or eval_batch_size(config.algorithm, size, config.hidden)
         results[str(size)] = evaluate_model(model, data, graphs, device) | {
             "eval_tol": config.eval_tol, "eval_max_iter": config.eval_max_iter}

@@ -96,9 +96,9 @@ class Trainer:
 
     def run(self, on_log: Callable[[dict], None] | None = None) -> dict:
         cfg = self.config
-        train = load_split(cfg.algorithm, cfg.train_samples, tuple(cfg.train_sizes), TRAIN_SEED,
-                           hints=model_class(cfg.model).uses_hints)
-        val = load_split(cfg.algorithm, cfg.val_samples, (cfg.val_size, cfg.val_size), VAL_SEED)
+        hints = model_class(cfg.model).uses_hints
+        train = load_split(cfg.algorithm, cfg.train_samples, tuple(cfg.train_sizes), TRAIN_SEED, hints=hints)
+        val = load_split(cfg.algorithm, cfg.val_samples, (cfg.val_size, cfg.val_size), VAL_SEED, hints=hints)
         if cfg.max_steps == 0:
             cfg.max_steps = termination_cap(max(t.length for t in train))
         torch.manual_seed(cfg.seed)

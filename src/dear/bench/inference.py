@@ -3,6 +3,7 @@
 For each algorithm and size, both models run on the same graphs in one process; every
 measurement is preceded by warm-up calls and repeated, and we report the median and the
 inter-quartile range, with NAR's ground-truth steps and DEAR's solver iterations.
+:func:`large_graph_benchmark` adds one graph of 10⁴ nodes through ``dear.solve``'s sparse path.
 """
 
 from __future__ import annotations
@@ -10,20 +11,25 @@ from __future__ import annotations
 import csv
 import json
 import platform
+import resource
 import time
 from pathlib import Path
 from typing import Sequence
 
+import networkx as nx
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from dear.bench.plots import plot_scores_vs_size
+from dear.config import make_config
 from dear.data import generate
 from dear.data.batching import collate
+from dear.data.samplers import GRAPH_KINDS
+from dear.models import build_model
 from dear.models.base import Reasoner
 from dear.run import load_run
-from dear.solve import pretrained_dir
+from dear.solving import model_batch, pretrained_dir
 
 DEFAULT_SIZES = (16, 64, 256, 1024)
 #: Floyd–Warshall decodes an n x n x n pointer tensor; beyond this size it does not fit a laptop.
@@ -98,3 +104,50 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
                 series.setdefault(f"{row['algorithm']} dear iters", {})[row["n"]] = row["dear_iterations_mean"]
         plot_scores_vs_size(series, out_dir / f"bench_inference_{key.split('_')[0]}.png", title=label, ylabel=label)
     return rows
+
+
+def _model_or_random(kind: str, algorithm: str, runs: Path | None) -> tuple[Reasoner, str]:
+    """A trained model and where it came from, else a randomly initialised one (cpu profile):
+    timing and memory do not depend on the weights, DEAR's iteration count does."""
+    try:
+        path = find_model(kind, algorithm, runs)
+    except ValueError:
+        torch.manual_seed(0)
+        model = build_model(make_config(algorithm, "cpu", model=kind)).eval()
+        return model, "randomly initialised (no trained model)"
+    return load_run(path)[1], str(path)
+
+
+def large_graph_benchmark(out_dir: Path, n: int = 10_000, avg_degree: int = 20, algorithm: str = "bfs",
+                          runs: Path | None = None, repeats: int = 3, seed: int = 0) -> dict:
+    """One random graph of ``n`` nodes and ``n * avg_degree / 2`` edges through ``dear.solve``'s
+    sparse path: time to build the batch, DEAR's time and iterations, NAR's time and ``T`` (or
+    why NAR cannot run at that size), and the process's peak RSS. Writes ``bench_large_graph.json``."""
+    kind = GRAPH_KINDS[algorithm]
+    rng = np.random.default_rng(seed)
+    graph = nx.gnm_random_graph(n, n * avg_degree // 2, seed=seed, directed=kind.directed)
+    if kind.weighted:
+        weights = rng.uniform(0.01, 1.0, graph.number_of_edges())
+        nx.set_edge_attributes(graph, dict(zip(graph.edges, weights)), "weight")
+    result: dict = {"algorithm": algorithm, "nodes": n, "graph_edges": graph.number_of_edges()}
+    for name in ("dear", "nar"):
+        model, origin = _model_or_random(name, algorithm, runs)
+        start = time.perf_counter()
+        try:  # the edge list and, for NAR, the ground-truth number of steps T
+            batch, _, _ = model_batch(algorithm, graph, None, exact=False, steps=model.uses_length)
+        except ValueError as error:
+            result[name] = {"model": origin, "unavailable": str(error)}
+            continue
+        entry = {"model": origin, "build_s": time.perf_counter() - start,
+                 "message_edges": batch.edge_index.shape[1]}
+        seconds, diagnostics = time_model(model, batch, warmup=1, repeats=repeats)
+        result[name] = entry | {"median_s": float(np.median(seconds)), **diagnostics}
+        if model.uses_length:
+            result[name]["T"] = int(batch.length.item())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+    result |= {"peak_rss_gib": peak / 2**30, "torch_threads": torch.get_num_threads(),
+               "machine": platform.processor() or platform.machine()}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "bench_large_graph.json").write_text(json.dumps(result, indent=2))
+    return result

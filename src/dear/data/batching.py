@@ -143,7 +143,8 @@ def edge_list_batch(algorithm: str, senders: np.ndarray, receivers: np.ndarray, 
     edge_index = np.stack(np.divmod(keys, n))
     A = np.zeros(keys.size)
     A[np.searchsorted(keys, pairs)] = weights
-    inputs = {"pos": np.arange(n) / n, "A": A, "adj": ((A + (edge_index[0] == edge_index[1])) != 0).astype(np.float64)}
+    adj = (A + (edge_index[0] == edge_index[1])) != 0  # CLRS's adj: A's edges plus self-loops
+    inputs = {"pos": np.arange(n) / n, "A": A, "adj": adj.astype(np.float64)}
     if source is not None:
         inputs["s"] = np.eye(1, n, source).ravel()
     fields = {probe_key(Stage.INPUT, name): torch.as_tensor(inputs[name], dtype=torch.float32)

@@ -17,7 +17,7 @@ MIN_NODES = 2
 MAX_NODES = 2**15
 
 
-def _as_float_array(name: str, value: object) -> np.ndarray:
+def as_float_array(name: str, value: object) -> np.ndarray:
     try:
         array = np.asarray(value)
     except (TypeError, ValueError):  # e.g. ragged nested lists
@@ -78,7 +78,7 @@ def complete_inputs(algorithm: str, inputs: Mapping[str, object]) -> dict[str, n
         raise ValueError(
             f"{algorithm} has no input probe(s) {sorted(map(str, unknown))}; its inputs are {sorted(wanted)}"
         )
-    data = {name: _as_float_array(name, value) for name, value in inputs.items()}
+    data = {name: as_float_array(name, value) for name, value in inputs.items()}
     main = "A" if "A" in wanted else "key"
     if main not in data:
         raise ValueError(f"{algorithm} needs input {main!r}")

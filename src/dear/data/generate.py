@@ -35,7 +35,7 @@ def _node_range(num_nodes: NodeCount) -> tuple[int, int]:
     if lo < MIN_NODES:
         raise ValueError(f"num_nodes must be at least {MIN_NODES}, got {shown(num_nodes)}")
     if hi > MAX_NODES:
-        raise ValueError(f"num_nodes must be at most {MAX_NODES} (the data are dense, n x n), got {shown(num_nodes)}")
+        raise ValueError(f"num_nodes must be at most {MAX_NODES} (the data are dense), got {shown(num_nodes)}")
     return int(lo), int(hi)
 
 

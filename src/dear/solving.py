@@ -8,9 +8,8 @@ into the training range (shortest paths, MSTs and orders are invariant to a posi
 from __future__ import annotations
 
 import json
+import math
 import os
-import sys
-import types
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
@@ -21,7 +20,7 @@ import torch
 from torch_geometric.data import Batch
 
 from dear.data.batching import collate, edge_list_batch, uses_complete_graph
-from dear.data.execute import complete_inputs, run_reference
+from dear.data.execute import as_float_array, complete_inputs, run_reference
 from dear.data.samplers import GRAPH_KINDS
 from dear.data.trajectory import Trajectory
 from dear.errors import shown
@@ -75,10 +74,11 @@ def _edge_arrays(graph: nx.Graph, index: dict) -> tuple[np.ndarray, np.ndarray, 
     senders = np.array([index[u] for u, _, _ in edges], dtype=np.int64)
     receivers = np.array([index[v] for _, v, _ in edges], dtype=np.int64)
     _check_weights(weights)
-    if not graph.is_directed():
-        loop = senders == receivers
-        senders, receivers = np.concatenate([senders, receivers[~loop]]), np.concatenate([receivers, senders[~loop]])
-        weights = np.concatenate([weights, weights[~loop]])
+    if not graph.is_directed():  # both directions, a self-loop once
+        back = senders != receivers
+        senders, receivers, weights = (np.concatenate([senders, receivers[back]]),
+                                       np.concatenate([receivers, senders[back]]),
+                                       np.concatenate([weights, weights[back]]))
     pairs, pair_of = np.unique(senders * len(index) + receivers, return_inverse=True)
     weights = np.bincount(pair_of, weights=weights, minlength=pairs.size)
     _check_weights(weights)  # parallel edges may add up to Inf
@@ -126,29 +126,36 @@ def array_inputs(algorithm: str, data: Any, target: Any = None) -> tuple[dict[st
     """CLRS inputs of an array algorithm: ``key`` (and ``target`` for binary search)."""
     if isinstance(data, dict):
         data, target = data.get("key"), data.get("target", target)
-    try:
-        key = np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{algorithm} needs a sequence of numbers") from None
+    key = as_float_array("key", data)
     if key.ndim != 1 or key.size < 2:
         raise ValueError(f"{algorithm} needs a 1-D sequence of at least 2 numbers, got shape {key.shape}")
-    if not np.all(np.isfinite(key)):
-        raise ValueError("keys must be finite (found NaN or Inf)")
     lo, span = key.min(), max(float(np.ptp(key)), 1e-12)
     inputs = {"key": (key - lo) / span}
     if "target" in SPECS[algorithm]:
-        if target is None or not np.isfinite(float(target)):
-            raise ValueError(f"{algorithm} needs a finite target (pass source=target)")
+        try:
+            target = float(target)
+        except (TypeError, ValueError, OverflowError):
+            target = math.nan
+        if not math.isfinite(target):
+            raise ValueError(f"{algorithm} needs a finite number as target (pass source=target)")
         if np.any(np.diff(key) < 0):
             raise ValueError(f"{algorithm} needs keys sorted in increasing order")
-        inputs["target"] = np.asarray((float(target) - lo) / span)
+        inputs["target"] = np.asarray((target - lo) / span)
     return inputs, list(range(key.size))
 
 
 def _to_labels(values: np.ndarray, nodes: list) -> np.ndarray:
-    labels = np.empty(values.shape, dtype=object)
-    labels.flat[:] = [nodes[int(v)] for v in values.flat]
-    return labels if not all(isinstance(n, (int, np.integer)) for n in nodes) else labels.astype(np.int64)
+    """The labels of node ids: an int64 array when all labels fit one, else an object array."""
+    labels = np.empty(values.size, dtype=object)
+    for i, v in enumerate(values.flat):  # one by one: a tuple label (grid graphs) is a single object
+        labels[i] = nodes[int(v)]
+    labels = labels.reshape(values.shape)
+    if not all(isinstance(n, (int, np.integer)) for n in nodes):
+        return labels
+    try:
+        return labels.astype(np.int64)
+    except OverflowError:
+        return labels
 
 
 def _dense(values: np.ndarray, edge_index: np.ndarray, n: int) -> np.ndarray:
@@ -185,7 +192,8 @@ EXACT_MAX_NODES_EDGE_HINTS = 128
 def exact_run(algorithm: str, n: int, inputs: Callable[[], dict[str, np.ndarray]]) -> Trajectory:
     """The exact algorithm on ``inputs()`` of ``n`` nodes; refused, before the dense inputs are
     made, beyond :data:`EXACT_MAX_NODES` (or ``..._EDGE_HINTS``)."""
-    edge_hints = any(stage == Stage.HINT and location == Location.EDGE for stage, location, _ in SPECS[algorithm].values())
+    specs = SPECS[algorithm].values()
+    edge_hints = any(stage == Stage.HINT and where == Location.EDGE for stage, where, _ in specs)
     cap = EXACT_MAX_NODES_EDGE_HINTS if edge_hints else EXACT_MAX_NODES
     if n > cap:
         raise ValueError(
@@ -245,6 +253,9 @@ def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *
     config, reasoner = load_run(pretrained_dir(model, algorithm))
     if config.algorithm != algorithm:
         raise ValueError(f"model {model!r} was trained on {config.algorithm}, not {algorithm}")
+    if reasoner.uses_hints:
+        raise ValueError(f"a {config.model} model reads the algorithm's own hints; "
+                         "solve with nar, nar-lt, dem or dear")
     batch, nodes, trajectory = model_batch(algorithm, graph, source, exact=check, steps=reasoner.uses_length)
     outputs, diagnostics = run_model(reasoner, batch)
     edge_index = batch.edge_index.numpy()
@@ -300,13 +311,3 @@ def solve_file(algorithm: str, path: Path, source: int | None = None, model: str
 
 __all__: Sequence[str] = ["solve", "solve_file"]
 
-
-class _CallableModule(types.ModuleType):
-    """Importing this module makes it the package's ``solve`` attribute, shadowing the function
-    ``dear.solve`` that ``dear.__getattr__`` returned first: calling the module calls the function."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> dict:
-        return solve(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
