@@ -67,27 +67,40 @@ def find_model(kind: str, algorithm: str, runs: Path | None) -> Path:
     return pretrained_dir(kind, algorithm)
 
 
+#: Timed variants: (model kind, evaluation tolerance override). DEAR is timed at its trained
+#: evaluation tolerance (1e-3) and relaxed to 1e-2, where the paper reports its speed-ups.
+VARIANTS = {"nar": ("nar", None), "dear": ("dear", None), "dear_relaxed": ("dear", 1e-2)}
+
+
 def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Sequence[int] = DEFAULT_SIZES,
                             warmup: int = 2, repeats: int = 5, runs: Path | None = None, seed: int = 4) -> list[dict]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows, skipped = [], []
     cases = [(a, n) for a in algorithms for n in sizes if n <= SIZE_CAP.get(a, n)]
     for algorithm, n in tqdm(cases, desc="inference", unit="case"):
-        models = {kind: load_run(find_model(kind, algorithm, runs))[1] for kind in ("nar", "dear")}
+        try:
+            models = {name: load_run(find_model(kind, algorithm, runs), eval_tol=tol)[1]
+                      for name, (kind, tol) in VARIANTS.items()}
+        except ValueError as error:
+            skipped.append(f"{algorithm}: {error}")
+            continue
         count = graphs_per_batch(n)
-        batch = collate(generate(algorithm, count, n, seed=seed))
+        batch = collate(generate(algorithm, count, n, seed=seed, hints=False), hints=False)
         row = {"algorithm": algorithm, "n": n, "graphs": count, "nar_steps_mean": float(batch.length.float().mean())}
-        for kind, model in models.items():
+        for name, model in models.items():
             seconds, diagnostics = time_model(model, batch, warmup, repeats)
-            row |= {f"{kind}_{k}": v for k, v in _spread(seconds, count).items()}
-            if kind == "dear":
-                row |= {"dear_iterations_mean": diagnostics["iterations_mean"],
-                        "dear_converged_fraction": diagnostics["converged_fraction"]}
+            row |= {f"{name}_{k}": v for k, v in _spread(seconds, count).items()}
+            if "iterations_mean" in diagnostics:
+                row |= {f"{name}_iterations_mean": diagnostics["iterations_mean"],
+                        f"{name}_converged_fraction": diagnostics["converged_fraction"]}
         row["dear_over_nar"] = row["dear_median_s"] / row["nar_median_s"]
+        row["dear_relaxed_over_nar"] = row["dear_relaxed_median_s"] / row["nar_median_s"]
         rows.append(row)
+    if not rows:
+        raise ValueError("no trained nar/dear pair for any algorithm; train the table or ship models first")
     meta = {"machine": platform.processor() or platform.machine(), "torch_threads": torch.get_num_threads(),
-            "warmup": warmup, "repeats": repeats, "seed": seed, "device": "cpu"}
+            "warmup": warmup, "repeats": repeats, "seed": seed, "device": "cpu", "skipped": sorted(set(skipped))}
     (out_dir / "bench_inference.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     with open(out_dir / "bench_inference.csv", "w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
@@ -99,9 +112,11 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
             if key == "median_s":
                 series.setdefault(f"{row['algorithm']} nar", {})[row["n"]] = row["nar_median_s"]
                 series.setdefault(f"{row['algorithm']} dear", {})[row["n"]] = row["dear_median_s"]
+                series.setdefault(f"{row['algorithm']} dear tol 1e-2", {})[row["n"]] = row["dear_relaxed_median_s"]
             else:
                 series.setdefault(f"{row['algorithm']} nar T", {})[row["n"]] = row["nar_steps_mean"]
                 series.setdefault(f"{row['algorithm']} dear iters", {})[row["n"]] = row["dear_iterations_mean"]
+                series.setdefault(f"{row['algorithm']} dear iters tol 1e-2", {})[row["n"]] = row["dear_relaxed_iterations_mean"]
         plot_scores_vs_size(series, out_dir / f"bench_inference_{key.split('_')[0]}.png", title=label, ylabel=label)
     return rows
 
