@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REFERENCE_DIR = Path(os.environ.get("DEAR_CLRS_REFERENCE", Path(__file__).parents[2] / "shared" / "clrs_reference"))
+def _reference_dir() -> Path:
+    """$DEAR_CLRS_REFERENCE, else the maintainers' shared/ beside the checkout, else /work/shared."""
+    if os.environ.get("DEAR_CLRS_REFERENCE"):
+        return Path(os.environ["DEAR_CLRS_REFERENCE"])
+    candidates = [Path(__file__).parents[2] / "shared" / "clrs_reference", Path("/work/shared/clrs_reference")]
+    return next((c for c in candidates if c.exists()), candidates[0])
+
+
+REFERENCE_DIR = _reference_dir()
 
 
 def load_reference(algorithm: str) -> list[dict]:
