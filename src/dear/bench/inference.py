@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from dear.bench.plots import plot_scores_vs_size
 from dear.config import make_config
 from dear.data import generate
-from dear.data.batching import collate
+from dear.data.batching import collate, uses_complete_graph
 from dear.data.samplers import GRAPH_KINDS
 from dear.models import build_model
 from dear.models.base import Reasoner
@@ -34,6 +34,9 @@ from dear.solving import model_batch, pretrained_dir
 DEFAULT_SIZES = (16, 64, 256, 1024)
 #: Floyd–Warshall decodes an n x n x n pointer tensor; beyond this size it does not fit a laptop.
 SIZE_CAP = {"floyd_warshall": 128}
+#: Array algorithms run on the complete graph with T = n (NAR): O(n^3) work per graph, so they
+#: stop at 256 nodes on a CPU.
+COMPLETE_GRAPH_CAP = 256
 
 
 def graphs_per_batch(n: int) -> int:
@@ -77,7 +80,8 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
-    cases = [(a, n) for a in algorithms for n in sizes if n <= SIZE_CAP.get(a, n)]
+    cases = [(a, n) for a in algorithms for n in sizes
+             if n <= SIZE_CAP.get(a, COMPLETE_GRAPH_CAP if uses_complete_graph(a) else n)]
     for algorithm, n in tqdm(cases, desc="inference", unit="case"):
         try:
             models = {name: load_run(find_model(kind, algorithm, runs), eval_tol=tol)[1]
