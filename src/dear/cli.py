@@ -112,7 +112,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from dear.solving import solve_file
 
     print(json.dumps(solve_file(args.algorithm, Path(args.graph_file), source=args.source, model=args.model,
-                                check=args.check), indent=2))
+                                check=args.check, tol=args.tol), indent=2))
     return 0
 
 
@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", type=int, default=None)
     p.add_argument("--model", default="dear", help="dear, nar, or a run directory")
     p.add_argument("--check", action="store_true", help="also run the exact algorithm and report agreement")
+    p.add_argument("--tol", type=float, default=None, help="dear: solver tolerance (default: the model's, 1e-3)")
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")

@@ -238,19 +238,21 @@ def run_model(model: Reasoner, batch: Batch) -> tuple[dict[str, np.ndarray], dic
     return outputs, dict(prediction.diagnostics)
 
 
-def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *, check: bool = False) -> dict:
+def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *, check: bool = False,
+          tol: float | None = None, max_iter: int | None = None) -> dict:
     """Outputs of ``algorithm`` on ``graph`` predicted by a trained reasoner.
 
     ``graph``: a networkx graph (edge attribute ``"weight"``, default 1) for graph algorithms;
     a sequence of keys (or ``{"key": [...], "target": x}``) for array algorithms, with
     ``source`` as the binary-search target. Returns the output probes (pointers as node ids),
     the solver ``diagnostics`` (DEAR: iterations, residual, converged) and, with ``check``,
-    the exact outputs and the fraction of agreeing entries per probe.
+    the exact outputs and the fraction of agreeing entries per probe. ``tol``/``max_iter``
+    replace DEAR's evaluation solver limits (a relaxed ``tol=1e-2`` roughly halves iterations).
     """
     from dear.run import load_run
 
     check_algorithm(algorithm)
-    config, reasoner = load_run(pretrained_dir(model, algorithm))
+    config, reasoner = load_run(pretrained_dir(model, algorithm), eval_tol=tol, eval_max_iter=max_iter)
     if config.algorithm != algorithm:
         raise ValueError(f"model {model!r} was trained on {config.algorithm}, not {algorithm}")
     if reasoner.uses_hints:
@@ -303,10 +305,11 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def solve_file(algorithm: str, path: Path, source: int | None = None, model: str = "dear", check: bool = False) -> dict:
+def solve_file(algorithm: str, path: Path, source: int | None = None, model: str = "dear", check: bool = False,
+               tol: float | None = None) -> dict:
     """``dear solve``: read a graph file, solve, return JSON-ready results."""
     check_algorithm(algorithm)
-    return _jsonable(solve(algorithm, read_graph_file(Path(path), algorithm), source, model, check=check))
+    return _jsonable(solve(algorithm, read_graph_file(Path(path), algorithm), source, model, check=check, tol=tol))
 
 
 __all__: Sequence[str] = ["solve", "solve_file"]

@@ -16,11 +16,11 @@ PRETRAINED_ROOT = Path(__file__).resolve().parents[1] / "pretrained"
 
 def ship_pretrained(runs: Path, models: tuple[str, ...] = ("nar", "dear"), seed: int = 0,
                     dest: Path = PRETRAINED_ROOT) -> list[Path]:
-    """Copy ``runs/<algorithm>/<model>/seed<seed>`` of every finished run into ``dest``."""
+    """Copy ``runs/<algorithm>/<model>/seed<seed>`` of every trained and evaluated run into ``dest``."""
     shipped = []
     for run in sorted(Path(runs).glob(f"*/*/seed{seed}")):
         algorithm, model = run.parent.parent.name, run.parent.name
-        if model not in models or not (run / "train_summary.json").exists():
+        if model not in models or not all((run / f).exists() for f in ("train_summary.json", "eval.json")):
             continue
         target = dest / model / algorithm
         target.mkdir(parents=True, exist_ok=True)
