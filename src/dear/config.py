@@ -84,6 +84,8 @@ class TrainConfig:
             raise ValueError(f"hidden must be at most {MAX_HIDDEN}, got {self.hidden}")
         if self.align and self.model != "dear":
             raise ValueError(f"--align aligns a DEAR to a NAR run; it does nothing for --model {self.model}")
+        if self.model == "dem" and (self.granola or self.cgp):
+            raise ValueError("--granola and --cgp are DEAR/NAR switches; the DEM baseline does not take them")
         if not self.align_weight >= 0:
             raise ValueError(f"align_weight must be non-negative, got {self.align_weight}")
         return self
