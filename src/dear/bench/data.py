@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import math
 import platform
 import time
@@ -109,7 +110,7 @@ def run_data_benchmark(
         rows.append(row)
     result = {
         "meta": {
-            "machine": platform.processor() or platform.machine(),
+            "machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0],
             "python": platform.python_version(),
             "numpy": np.__version__,
             "numba": numba.__version__,

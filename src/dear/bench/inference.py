@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import platform
 import resource
 import time
@@ -103,7 +104,7 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
         rows.append(row)
     if not rows:
         raise ValueError("no trained nar/dear pair for any algorithm; train the table or ship models first")
-    meta = {"machine": platform.processor() or platform.machine(), "torch_threads": torch.get_num_threads(),
+    meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0], "torch_threads": torch.get_num_threads(),
             "warmup": warmup, "repeats": repeats, "seed": seed, "device": "cpu", "skipped": sorted(set(skipped))}
     (out_dir / "bench_inference.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     with open(out_dir / "bench_inference.csv", "w", newline="") as stream:

@@ -73,6 +73,7 @@ def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, size
     evaluation = json.loads((run_dir / "eval.json").read_text())
     summary = json.loads((run_dir / "train_summary.json").read_text())
     metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line]
+    evaluation = {str(size): evaluation[str(size)] for size in sizes}  # eval.json may hold other sizes too
     record = {"cell": cell.__dict__, "profile": profile, "train": summary, "eval": evaluation,
               "final_loss": metrics[-1]["loss"] if metrics else None,
               "train_seconds": metrics[-1].get("seconds") if metrics else None,
