@@ -179,8 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")
-    p.add_argument("what", choices=("data", "inference", "table", "report", "ship"),
+    p.add_argument("what", choices=("data", "inference", "table", "large-graph", "memory", "report", "ship"),
                    help="data: samples/s vs CLRS; inference: NAR vs DEAR time; table: the accuracy grid; "
+                        "large-graph: a 10^4-node sparse graph; memory: DEAR training memory vs solver iterations; "
                         "report: rebuild docs/RESULTS.md from results/; "
                         "ship: copy the table's seed-0 runs into the package as pretrained models")
     p.add_argument("--out", default="results")
@@ -190,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--columns", default="nar,nar-lt,dear",
                    help="table: columns (nar, nar-lt, dear, and extras dear-cgp, dem, triplet)")
     p.add_argument("--workers", type=int, default=2, help="table: cells trained at once (one thread each)")
+    p.add_argument("--sizes", type=_sizes, default=(16, 64, 256, 1024), help="inference: graph sizes")
+    p.add_argument("--warmup", type=int, default=2, help="inference: untimed calls before timing")
+    p.add_argument("--repeats", type=int, default=5, help="inference: timed calls (median and IQR reported)")
     p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("demo", help="a few minutes end to end: data, train NAR and DEAR, compare, solve")

@@ -18,7 +18,7 @@ def _algorithms(text: str, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
-    """Dispatch ``dear bench {data,inference,table,report}``."""
+    """Dispatch ``dear bench WHAT`` (see ``dear bench --help``)."""
     if what == "data":
         from dear.bench.data import run_data_benchmark
 
@@ -26,8 +26,16 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
     elif what == "inference":
         from dear.bench.inference import run_inference_benchmark
 
-        run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS),
-                                runs=Path("runs/table") / args.profile)
+        run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes,
+                                warmup=args.warmup, repeats=args.repeats, runs=Path("runs/table") / args.profile)
+    elif what == "large-graph":
+        from dear.bench.inference import large_graph_benchmark
+
+        large_graph_benchmark(out, runs=Path("runs/table") / args.profile)
+    elif what == "memory":
+        from dear.bench.memory import deq_memory_benchmark
+
+        deq_memory_benchmark(out)
     elif what == "ship":
         from dear.bench.ship import ship_pretrained
 

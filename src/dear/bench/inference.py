@@ -105,7 +105,7 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
     if not rows:
         raise ValueError("no trained nar/dear pair for any algorithm; train the table or ship models first")
     meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0], "torch_threads": torch.get_num_threads(),
-            "warmup": warmup, "repeats": repeats, "seed": seed, "device": "cpu", "skipped": sorted(set(skipped))}
+            "warmup": warmup, "repeats": repeats, "sizes": list(sizes), "seed": seed, "device": "cpu", "skipped": sorted(set(skipped))}
     (out_dir / "bench_inference.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     with open(out_dir / "bench_inference.csv", "w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(rows[0]))

@@ -73,7 +73,12 @@ def inference_section(results: Path) -> list[str]:
     bench = _load(results / "bench_inference.json")
     if not bench:
         return ["*Not measured yet: run `dear bench inference`.*"]
-    lines = [f"Command: `dear bench inference` → `results/bench_inference.json`; {bench['meta']}. "
+    meta = bench["meta"]
+    algorithms = ",".join(dict.fromkeys(r["algorithm"] for r in bench["rows"]))
+    sizes = ",".join(str(s) for s in meta.get("sizes", sorted({r["n"] for r in bench["rows"]})))
+    lines = [f"Command: `dear bench inference --algorithms {algorithms} --sizes {sizes} --warmup {meta['warmup']} "
+             f"--repeats {meta['repeats']}` → `results/bench_inference.json` (models: the table's seed-0 cpu runs); "
+             f"{meta}. "
              "Median seconds per graph (inter-quartile range) after warm-up.", "",
              "| algorithm | n | NAR s/graph | NAR steps T | DEAR s/graph (tol 1e-3) | iterations | DEAR / NAR "
              "| DEAR s/graph (tol 1e-2) | iterations | DEAR / NAR |",
