@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch_geometric.data import Batch
 
+from dear.config import MODELS
 from dear.data.batching import collate, edge_list_batch, uses_complete_graph
 from dear.data.execute import as_float_array, complete_inputs, run_reference
 from dear.data.samplers import GRAPH_KINDS
@@ -35,9 +36,9 @@ def pretrained_dir(model: str, algorithm: str) -> Path:
     """Where a shipped model lives, or ``model`` itself when it is a run directory."""
     if not isinstance(model, (str, os.PathLike)):
         raise ValueError(f"model must be a shipped model's name or a run directory, got {type(model).__name__}")
-    if Path(model).is_dir():
+    if Path(model).is_dir() and str(model) not in MODELS:  # a shipped name wins over a folder called "dear"
         return Path(model)
-    folder = Path(str(resources.files("dear"))) / "pretrained" / model / algorithm
+    folder = Path(str(resources.files("dear"))) / "pretrained" / str(model) / algorithm
     if not (folder / "model.safetensors").exists():
         shipped = sorted(p.parent.name for p in (folder.parent.parent).glob(f"*/{algorithm}/model.safetensors"))
         raise ValueError(
