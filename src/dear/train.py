@@ -126,7 +126,10 @@ class Trainer:
             prediction = forward(batch.to(self.device))
             loss, parts = model.loss(batch, prediction)
             done = step + 1
-            self._check_finite("loss", loss, done)
+            # Under DDP a rank raising alone would leave the others waiting in the all-reduce, so
+            # there the (synced) gradient norm is what stops every rank on a NaN/Inf loss.
+            if not self.context.distributed:
+                self._check_finite("loss", loss, done)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
