@@ -1,0 +1,45 @@
+"""DEAR's train/eval switches really switch (the published code ignored eval-time solver settings
+and added noise at evaluation)."""
+
+from __future__ import annotations
+
+import torch
+
+from dear.config import make_config
+from dear.data import generate
+from dear.data.batching import collate
+from dear.models import build_model
+
+
+def _dear(**overrides):
+    torch.manual_seed(0)
+    return build_model(make_config("bellman_ford", "smoke", model="dear", **overrides))
+
+
+def _batch():
+    return collate(generate("bellman_ford", 3, (5, 8), seed=0), hints=False)
+
+
+def test_eval_mode_uses_the_eval_solver_limits() -> None:
+    model = _dear(tol=1e-12, max_iter=3, eval_tol=1e-12, eval_max_iter=7)
+    batch = _batch()
+    assert model(batch).diagnostics["iterations_max"] == 3
+    model.eval()
+    with torch.no_grad():
+        assert model(batch).diagnostics["iterations_max"] == 7
+
+
+def test_state_noise_acts_in_training_only() -> None:
+    model = _dear(state_noise=1.0, max_iter=5, eval_max_iter=5)
+    batch = _batch()
+    first, second = model(batch).outputs["pi"], model(batch).outputs["pi"]
+    assert not torch.equal(first, second)
+    model.eval()
+    with torch.no_grad():
+        assert torch.equal(model(batch).outputs["pi"], model(batch).outputs["pi"])
+
+
+def test_eval_reaches_every_submodule() -> None:
+    model = _dear(granola=True, cgp=True)
+    model.eval()
+    assert not any(module.training for module in model.modules())
