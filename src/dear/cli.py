@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import fields
 from pathlib import Path
 
 from dear.errors import DearError

@@ -27,9 +27,8 @@ from dear.data.trajectory import Trajectory
 from dear.errors import shown
 from dear.models.base import Reasoner
 from dear.nn.readout import hard_prediction
-from dear.specs import SPECS, Location, Stage, Type, check_algorithm
+from dear.specs import POINTER_TYPES, SPECS, Location, Stage, Type, check_algorithm
 
-POINTER_TYPES = (Type.POINTER, Type.SHOULD_BE_PERMUTATION, Type.PERMUTATION_POINTER)
 
 
 def pretrained_dir(model: str, algorithm: str) -> Path:

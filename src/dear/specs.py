@@ -33,6 +33,9 @@ class Type:
     PERMUTATION_POINTER: Final = "permutation_pointer"
 
 
+#: Types whose values are node ids (pointers into the graph).
+POINTER_TYPES: Final = (Type.POINTER, Type.SHOULD_BE_PERMUTATION, Type.PERMUTATION_POINTER)
+
 ProbeSpec = tuple[str, str, str]
 AlgorithmSpec = dict[str, ProbeSpec]
 

@@ -24,12 +24,11 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from dear.data.trajectory import Trajectory
-from dear.specs import SPECS, Location, Stage, Type
+from dear.specs import POINTER_TYPES, SPECS, Location, Stage
 
 #: Algorithms whose outputs live on every pair of nodes, so they run on the complete graph.
 COMPLETE_GRAPH_ALGORITHMS = frozenset({"floyd_warshall"})
 
-_POINTER_TYPES = (Type.POINTER, Type.SHOULD_BE_PERMUTATION, Type.PERMUTATION_POINTER)
 
 
 def probe_key(stage: str, name: str) -> str:
@@ -94,7 +93,7 @@ def to_data(trajectory: Trajectory, steps: int | None = None, hints: bool = True
             hint = stage == Stage.HINT
             values = np.asarray(values)
             values = _element_major(_pad_steps(values, steps) if hint else values, location, edge_index, hint)
-            if kind in _POINTER_TYPES:
+            if kind in POINTER_TYPES:
                 fields[probe_key(stage, name)] = torch.as_tensor(np.rint(values), dtype=torch.long)
                 pointer_keys.append(probe_key(stage, name))
             else:

@@ -22,11 +22,11 @@ from torch_geometric.data import Batch
 from dear.data.batching import probe_key
 from dear.models.base import Reasoner
 from dear.nn.decoders import ProbeDecoder
-from dear.nn.encoders import POINTER_TYPES, ProbeEncoder
+from dear.nn.encoders import ProbeEncoder
 from dear.nn.graph import EncodedGraph, graph_max_pool
 from dear.nn.losses import probe_loss
 from dear.nn.readout import hard_prediction
-from dear.specs import SPECS, Location, Stage
+from dear.specs import POINTER_TYPES, SPECS, Location, Stage
 
 
 class NAR(Reasoner):

@@ -12,9 +12,8 @@ import torch
 from torch import nn
 from torch_geometric.utils import to_dense_batch
 
-from dear.nn.encoders import POINTER_TYPES
 from dear.nn.graph import EncodedGraph, graph_max_pool, local_node_index
-from dear.specs import SPECS, Location, feature_width
+from dear.specs import POINTER_TYPES, SPECS, Location, feature_width
 
 
 class NodeHead(nn.Module):

@@ -7,9 +7,8 @@ from torch import nn
 from torch_geometric.data import Batch
 
 from dear.data.batching import probe_key
-from dear.specs import SPECS, Location, Type, feature_width
+from dear.specs import POINTER_TYPES, SPECS, Location, Type, feature_width
 
-POINTER_TYPES = (Type.POINTER, Type.SHOULD_BE_PERMUTATION, Type.PERMUTATION_POINTER)
 
 
 def pointer_to_edges(pointer: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:

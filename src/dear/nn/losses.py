@@ -6,16 +6,10 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.utils import scatter
 
-from dear.nn.encoders import POINTER_TYPES
+from dear.nn.encoders import pointer_to_edges
 from dear.nn.graph import EncodedGraph, segment_log_softmax
 from dear.nn.readout import group_of, local_pointer
-from dear.specs import Location, Type
-
-
-def pointer_edge_targets(pointer: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
-    """1 on the edge ``pointer[i] -> i`` for every node ``i`` (``[E]``)."""
-    sender, receiver = graph.edge_index
-    return (pointer[receiver] == sender).float()
+from dear.specs import POINTER_TYPES, Location, Type
 
 
 def probe_loss(scores: torch.Tensor, target: torch.Tensor, location: str, kind: str, graph: EncodedGraph) -> torch.Tensor:
@@ -24,7 +18,7 @@ def probe_loss(scores: torch.Tensor, target: torch.Tensor, location: str, kind: 
         if location == Location.EDGE:
             return F.cross_entropy(scores, local_pointer(target, graph, location))
         receiver = graph.edge_index[1]
-        on_edge = pointer_edge_targets(target, graph)
+        on_edge = pointer_to_edges(target, graph.edge_index)
         log_p = segment_log_softmax(scores, receiver, graph.num_nodes)
         # Nodes whose pointer is not an edge of the graph cannot be predicted; skip them.
         reachable = scatter(on_edge, receiver, dim=0, dim_size=graph.num_nodes, reduce="sum")

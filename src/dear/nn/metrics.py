@@ -10,10 +10,9 @@ from collections import defaultdict
 
 import torch
 
-from dear.nn.encoders import POINTER_TYPES
 from dear.nn.graph import EncodedGraph
 from dear.nn.readout import group_of, hard_prediction
-from dear.specs import Type
+from dear.specs import POINTER_TYPES, Type
 
 
 def probe_statistics(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from dear.nn.encoders import POINTER_TYPES
 from dear.nn.graph import EncodedGraph, graph_offsets, segment_argmax
-from dear.specs import Location, Type
+from dear.specs import POINTER_TYPES, Location, Type
 
 
 def group_of(location: str, graph: EncodedGraph) -> torch.Tensor:
