@@ -24,7 +24,10 @@ from tqdm.auto import tqdm
 from dear.specs import PAPER_ALGORITHMS
 
 TABLE_MODELS = ("nar", "nar-lt", "dear")
-EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": ("nar", ["--processor", "triplet"])}
+EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": ("nar", ["--processor", "triplet"]),
+                "dear-align": ("dear", [])}
+#: Columns trained from another column's run of the same algorithm and seed (their ``--align`` target).
+ALIGNED_TO = {"dear-align": "nar"}
 TEST_SIZES = (64, 128)
 
 
@@ -40,9 +43,16 @@ class Cell:
 
     def command(self, profile: str, run_dir: Path, resume: bool) -> list[str]:
         model, extra = EXTRA_MODELS.get(self.column, (self.column, []))
+        if self.column in ALIGNED_TO:
+            extra = [*extra, "--align", str(self.partner_dir(run_dir))]
         argv = [sys.executable, "-m", "dear", "--threads", "1", "train", self.algorithm, "--model", model,
                 "--profile", profile, "--seed", str(self.seed), "--out", str(run_dir), "--quiet", *extra]
         return argv + (["--resume"] if resume else [])
+
+
+    def partner_dir(self, run_dir: Path) -> Path:
+        """The run this cell aligns to: the same algorithm and seed, column ``ALIGNED_TO``."""
+        return run_dir.parent.parent / ALIGNED_TO[self.column] / run_dir.name
 
 
 def grid(algorithms: Sequence[str], columns: Sequence[str], seeds: int) -> list[Cell]:
@@ -58,6 +68,8 @@ def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, size
     env = os.environ | {"OMP_NUM_THREADS": "1"}
     log = run_dir.parent / f"seed{cell.seed}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    if cell.column in ALIGNED_TO and not (cell.partner_dir(run_dir) / "train_summary.json").exists():
+        raise ValueError(f"{cell.name} aligns to {cell.partner_dir(run_dir)}, which has not finished training")
     if not (run_dir / "train_summary.json").exists():
         resume = (run_dir / "checkpoint" / "state.json").exists()
         if run_dir.exists() and not resume:
@@ -91,17 +103,25 @@ def run_table(out: Path, profile: str = "cpu", seeds: int = 3, algorithms: Itera
     """Fill the grid (skipping finished cells) and write the aggregate table."""
     results_root = Path(out) / "table" / profile
     cells = grid(list(algorithms), columns, seeds)
+    # Every cell needs its alignment partner present; aligned cells train in a second wave.
+    partners = [Cell(c.algorithm, ALIGNED_TO[c.column], c.seed) for c in cells if c.column in ALIGNED_TO]
+    cells += [p for p in partners if p not in cells]
     todo = [c for c in cells if not (results_root / f"{c.name}.json").exists()]
+    waves = [[c for c in todo if c.column not in ALIGNED_TO], [c for c in todo if c.column in ALIGNED_TO]]
     failures = []
     with ThreadPoolExecutor(max_workers=workers) as pool, tqdm(total=len(cells), initial=len(cells) - len(todo),
                                                                desc="table cells", unit="cell") as bar:
-        futures = {pool.submit(run_cell, c, profile, runs_root / profile, results_root, sizes, samples): c for c in todo}
-        for future in as_completed(futures):
-            try:
-                future.result()
-            except subprocess.CalledProcessError as error:
-                failures.append(f"{futures[future].name}: exit {error.returncode}")
-            bar.update()
+        for wave in waves:
+            futures = {pool.submit(run_cell, c, profile, runs_root / profile, results_root, sizes, samples): c
+                       for c in wave}
+            for future in as_completed(futures):
+                try:
+                    future.result()
+                except subprocess.CalledProcessError as error:
+                    failures.append(f"{futures[future].name}: exit {error.returncode}")
+                except ValueError as error:
+                    failures.append(str(error))
+                bar.update()
     summary = aggregate(results_root)
     (Path(out) / f"table_{profile}.json").write_text(json.dumps(summary, indent=2))
     (Path(out) / f"table_{profile}.md").write_text(markdown_table(summary, profile))

@@ -3,7 +3,8 @@
 Every head reads ``d = [encoded inputs || h]`` per node, plus encoded edge and graph inputs.
 Predictions are raw scores (logits), laid out as the batch stores the probe except:
 node pointers are per-edge logits ``[E]`` (softmax over the edges into each node), and
-edge pointers are ``[E, n_max]`` logits over the nodes of the edge's graph (``-inf`` padded).
+edge pointers are ``[E, n_max]`` logits over the nodes of the edge's graph (``-inf`` padded),
+and should-be-permutations are Sinkhorn-normalised matrices (:mod:`dear.nn.permutation`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from torch import nn
 from torch_geometric.utils import to_dense_batch
 
 from dear.nn.graph import EncodedGraph, graph_max_pool, local_node_index
-from dear.specs import POINTER_TYPES, SPECS, Location, feature_width
+from dear.nn.permutation import PermutationHead
+from dear.specs import POINTER_TYPES, SPECS, Location, Type, feature_width
 
 
 class NodeHead(nn.Module):
@@ -116,7 +118,9 @@ class ProbeDecoder(nn.Module):
         heads = {}
         for name, (_, location, kind) in self.specs.items():
             width = feature_width(algorithm, name)
-            if kind in POINTER_TYPES:
+            if kind == Type.SHOULD_BE_PERMUTATION and location == Location.NODE:
+                heads[name] = PermutationHead(PointerHead(in_dim, hidden), in_dim)
+            elif kind in POINTER_TYPES:
                 heads[name] = EdgePointerHead(in_dim, hidden) if location == Location.EDGE else PointerHead(in_dim, hidden)
             elif location == Location.NODE:
                 heads[name] = NodeHead(in_dim, width)

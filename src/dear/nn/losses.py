@@ -8,12 +8,16 @@ from torch_geometric.utils import scatter
 
 from dear.nn.encoders import pointer_to_edges
 from dear.nn.graph import EncodedGraph, segment_log_softmax
+from dear.nn.permutation import PermutationScores, permutation_loss
 from dear.nn.readout import group_of, local_pointer
 from dear.specs import POINTER_TYPES, Location, Type
 
 
-def probe_loss(scores: torch.Tensor, target: torch.Tensor, location: str, kind: str, graph: EncodedGraph) -> torch.Tensor:
+def probe_loss(scores: torch.Tensor | PermutationScores, target: torch.Tensor, location: str, kind: str,
+               graph: EncodedGraph) -> torch.Tensor:
     """Mean loss of one probe over the batch; ``target`` is the batch's tensor for it."""
+    if isinstance(scores, PermutationScores):
+        return permutation_loss(scores, target, graph)
     if kind in POINTER_TYPES:
         if location == Location.EDGE:
             return F.cross_entropy(scores, local_pointer(target, graph, location))

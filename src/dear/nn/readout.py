@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from dear.nn.graph import EncodedGraph, graph_offsets, segment_argmax
+from dear.nn.permutation import PermutationScores, permutation_prediction
 from dear.specs import POINTER_TYPES, Location, Type
 
 
@@ -20,8 +21,11 @@ def node_offsets(graph: EncodedGraph) -> torch.Tensor:
     return graph_offsets(graph.batch, graph.num_graphs)
 
 
-def hard_prediction(scores: torch.Tensor, location: str, kind: str, graph: EncodedGraph) -> torch.Tensor:
+def hard_prediction(scores: torch.Tensor | PermutationScores, location: str, kind: str,
+                    graph: EncodedGraph) -> torch.Tensor:
     """Predictions in the batch's layout: pointers as global node ids, masks as 0/1, one-hots."""
+    if isinstance(scores, PermutationScores):
+        return permutation_prediction(scores, graph)
     if kind in POINTER_TYPES:
         sender, receiver = graph.edge_index
         if location == Location.EDGE:  # [E, n] over the nodes of the edge's graph

@@ -1,0 +1,29 @@
+"""The experiment grid: cell commands and the order cells are trained in."""
+
+from pathlib import Path
+
+import pytest
+
+import dear.bench.table as table
+from dear.bench.table import Cell
+
+
+def test_aligned_cell_trains_dear_against_the_same_seeds_nar_run(tmp_path: Path) -> None:
+    run_dir = tmp_path / "cpu" / "mst_prim" / "dear-align" / "seed2"
+    argv = Cell("mst_prim", "dear-align", 2).command("cpu", run_dir, resume=False)
+    assert argv[argv.index("--model") + 1] == "dear"
+    assert argv[argv.index("--align") + 1] == str(tmp_path / "cpu" / "mst_prim" / "nar" / "seed2")
+
+
+def test_aligned_cells_wait_for_their_nar_partners(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+    monkeypatch.setattr(table, "run_cell", lambda cell, *args: order.append(cell.name))
+    table.run_table(tmp_path, profile="smoke", seeds=1, algorithms=["bfs", "mst_prim"], columns=["dear-align"],
+                    workers=2, runs_root=tmp_path / "runs")
+    assert sorted(order[:2]) == ["bfs__nar__seed0", "mst_prim__nar__seed0"]  # partners added, trained first
+    assert sorted(order[2:]) == ["bfs__dear-align__seed0", "mst_prim__dear-align__seed0"]
+
+
+def test_aligned_cell_refuses_an_unfinished_partner(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="has not finished training"):
+        table.run_cell(Cell("bfs", "dear-align", 0), "smoke", tmp_path / "runs", tmp_path / "results", (16,), 4)
