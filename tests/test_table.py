@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import json
+
 import pytest
 
 import dear.bench.table as table
@@ -27,3 +29,18 @@ def test_aligned_cells_wait_for_their_nar_partners(tmp_path: Path, monkeypatch: 
 def test_aligned_cell_refuses_an_unfinished_partner(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="has not finished training"):
         table.run_cell(Cell("bfs", "dear-align", 0), "smoke", tmp_path / "runs", tmp_path / "results", (16,), 4)
+
+
+def test_report_lists_each_cell_with_its_alignment_term(tmp_path: Path) -> None:
+    from dear.bench.report import training_section
+
+    cells = tmp_path / "table" / "cpu"
+    cells.mkdir(parents=True)
+    for column, parts in (("dear", {"pi": 0.2}), ("dear-align", {"pi": 0.15, "align": 0.01})):
+        record = {"cell": {"algorithm": "mst_prim", "column": column, "seed": 0}, "train": {"best_val_score": 0.9},
+                  "eval": {"64": {"score": 0.7, "iterations_mean": 30.0, "converged_fraction": 0.5}},
+                  "final_loss": sum(parts.values()), "final_loss_parts": parts, "train_seconds": 600.0}
+        (cells / f"mst_prim__{column}__seed0.json").write_text(json.dumps(record))
+    rows = [line for line in training_section(tmp_path, "cpu") if line.startswith("| mst_prim")]
+    assert rows == ["| mst_prim | dear | 0 | 10.0 | 0.2000 | 0.900 | 0.700 | 30.0 | 50% |",
+                    "| mst_prim | dear-align | 0 | 10.0 | 0.1600 (align 0.0100) | 0.900 | 0.700 | 30.0 | 50% |"]

@@ -69,6 +69,33 @@ def table_section(results: Path, profile: str) -> list[str]:
     return lines
 
 
+def training_section(results: Path, profile: str) -> list[str]:
+    """Per cell: training time, final training loss, best validation score and, for the
+    equilibrium models, how the solver fared at test time. Placing ``dear`` beside
+    ``dear-align`` here is the alignment comparison (same seed, same data, same budget)."""
+    records = [json.loads(p.read_text()) for p in sorted((results / "table" / profile).glob("*.json"))]
+    if not records:
+        return [f"*No finished cells yet: run `dear bench table --profile {profile}`.*"]
+    lines = [f"From the same cell files (`results/table/{profile}/*.json`): wall-clock training time on the "
+             "machine above (cells ran two to four at a time on its 2 cores, so these are upper bounds), "
+             "final training loss (last logged step), best validation score (n=16) and, for DEAR, the "
+             "solver at test size 64 (eval tol 1e-3, cap 64 iterations).", "",
+             "| algorithm | column | seed | train min | final loss | best val | score @64 | DEAR iterations @64 "
+             "| converged @64 |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(records, key=lambda r: (r["cell"]["algorithm"], r["cell"]["column"], r["cell"]["seed"])):
+        cell, at64 = r["cell"], r["eval"].get("64", {})
+        minutes = f"{r['train_seconds'] / 60:.1f}" if r.get("train_seconds") else "–"
+        loss = f"{r['final_loss']:.4f}" if r.get("final_loss") is not None else "–"
+        if "align" in r.get("final_loss_parts", {}):  # total = output losses + the weighted alignment term
+            loss += f" (align {r['final_loss_parts']['align']:.4f})"
+        solver = (f"{at64['iterations_mean']:.1f}", f"{at64['converged_fraction']:.0%}") \
+            if "iterations_mean" in at64 else ("–", "–")
+        lines.append(f"| {cell['algorithm']} | {cell['column']} | {cell['seed']} | {minutes} | {loss} | "
+                     f"{r['train']['best_val_score']:.3f} | {at64.get('score', float('nan')):.3f} | "
+                     f"{solver[0]} | {solver[1]} |")
+    return lines
+
+
 def inference_section(results: Path) -> list[str]:
     bench = _load(results / "bench_inference.json")
     if not bench:
@@ -112,6 +139,9 @@ def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS
         "",
         f"## Accuracy (profile `{profile}`)",
         *table_section(results, profile),
+        "",
+        f"## Training cost, losses and convergence per cell (profile `{profile}`)",
+        *training_section(results, profile),
         "",
         "## Inference time: NAR vs DEAR",
         *inference_section(results),

@@ -88,6 +88,7 @@ def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, size
     evaluation = {str(size): evaluation[str(size)] for size in sizes}  # eval.json may hold other sizes too
     record = {"cell": cell.__dict__, "profile": profile, "train": summary, "eval": evaluation,
               "final_loss": metrics[-1]["loss"] if metrics else None,
+              "final_loss_parts": {k[5:]: v for k, v in metrics[-1].items() if k.startswith("loss_")} if metrics else {},
               "train_seconds": metrics[-1].get("seconds") if metrics else None,
               "config": json.loads((run_dir / "config.json").read_text())}
     results_root.mkdir(parents=True, exist_ok=True)
