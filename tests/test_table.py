@@ -1,8 +1,7 @@
 """The experiment grid: cell commands and the order cells are trained in."""
 
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 import pytest
 
