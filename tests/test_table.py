@@ -43,3 +43,13 @@ def test_report_lists_each_cell_with_its_alignment_term(tmp_path: Path) -> None:
     rows = [line for line in training_section(tmp_path, "cpu") if line.startswith("| mst_prim")]
     assert rows == ["| mst_prim | dear | 0 | 10.0 | 0.2000 | 0.900 | 0.700 | 30.0 | 50% |",
                     "| mst_prim | dear-align | 0 | 10.0 | 0.1600 (align 0.0100) | 0.900 | 0.700 | 30.0 | 50% |"]
+
+
+def test_inference_rows_of_other_algorithms_survive_a_new_run(tmp_path: Path) -> None:
+    from dear.bench.inference import _merge_rows
+
+    path = tmp_path / "bench_inference.json"
+    old = [{"algorithm": "bfs", "n": 16, "dear_median_s": 1.0}, {"algorithm": "dfs", "n": 16, "dear_median_s": 2.0}]
+    path.write_text(json.dumps({"meta": {}, "rows": old}))
+    merged = _merge_rows(path, [{"algorithm": "dfs", "n": 16, "dear_median_s": 3.0}])
+    assert merged == [old[0], {"algorithm": "dfs", "n": 16, "dear_median_s": 3.0}]

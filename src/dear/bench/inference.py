@@ -76,6 +76,16 @@ def find_model(kind: str, algorithm: str, runs: Path | None) -> Path:
 VARIANTS = {"nar": ("nar", None), "dear": ("dear", None), "dear_relaxed": ("dear", 1e-2)}
 
 
+def _merge_rows(path: Path, rows: list[dict]) -> list[dict]:
+    """Rows measured now, plus the rows of earlier runs for other (algorithm, n) cases, so the
+    table can be filled one algorithm at a time as models finish training (each row keeps its
+    own warm-up, repeats and machine load)."""
+    fresh = {(r["algorithm"], r["n"]) for r in rows}
+    kept = [r for r in json.loads(path.read_text())["rows"] if (r["algorithm"], r["n"]) not in fresh] \
+        if path.exists() else []
+    return sorted(kept + rows, key=lambda r: (r["algorithm"], r["n"]))
+
+
 def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Sequence[int] = DEFAULT_SIZES,
                             warmup: int = 2, repeats: int = 5, runs: Path | None = None, seed: int = 4) -> list[dict]:
     out_dir = Path(out_dir)
@@ -92,7 +102,8 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
             continue
         count = graphs_per_batch(n)
         batch = collate(generate(algorithm, count, n, seed=seed, hints=False), hints=False)
-        row = {"algorithm": algorithm, "n": n, "graphs": count, "nar_steps_mean": float(batch.length.float().mean())}
+        row = {"algorithm": algorithm, "n": n, "graphs": count, "nar_steps_mean": float(batch.length.float().mean()),
+               "warmup": warmup, "repeats": repeats, "load_average_1min": os.getloadavg()[0]}
         for name, model in models.items():
             seconds, diagnostics = time_model(model, batch, warmup, repeats)
             row |= {f"{name}_{k}": v for k, v in _spread(seconds, count).items()}
@@ -104,11 +115,12 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
         rows.append(row)
     if not rows:
         raise ValueError("no trained nar/dear pair for any algorithm; train the table or ship models first")
+    rows = _merge_rows(out_dir / "bench_inference.json", rows)
     meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0], "torch_threads": torch.get_num_threads(),
             "warmup": warmup, "repeats": repeats, "sizes": list(sizes), "seed": seed, "device": "cpu", "skipped": sorted(set(skipped))}
     (out_dir / "bench_inference.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     with open(out_dir / "bench_inference.csv", "w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(stream, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
         writer.writeheader()
         writer.writerows(rows)
     for key, label in (("median_s", "seconds per sample"), ("iterations", "steps / iterations")):

@@ -106,7 +106,8 @@ def inference_section(results: Path) -> list[str]:
     lines = [f"Command: `dear bench inference --algorithms {algorithms} --sizes {sizes} --warmup {meta['warmup']} "
              f"--repeats {meta['repeats']}` → `results/bench_inference.json` (models: the table's seed-0 cpu runs); "
              f"{meta}. "
-             "Median seconds per graph (inter-quartile range) after warm-up.", "",
+             "Median seconds per graph (inter-quartile range) after warm-up; algorithms measured in separate "
+             "runs keep their own warm-up, repeats and machine load (fields of each row in the JSON).", "",
              "| algorithm | n | NAR s/graph | NAR steps T | DEAR s/graph (tol 1e-3) | iterations | DEAR / NAR "
              "| DEAR s/graph (tol 1e-2) | iterations | DEAR / NAR |",
              "|---|---|---|---|---|---|---|---|---|---|"]
