@@ -310,3 +310,17 @@ def test_fixed_point_agrees_with_torchdeq():
         )
     assert info.converged.all()
     torch.testing.assert_close(z, theirs.view_as(z), rtol=0, atol=1e-9)
+
+
+def test_ift_gradient_agrees_with_torchdeq():
+    """Our adjoint solve and torchdeq 0.1.0's implicit backward give the same parameter gradient."""
+    torchdeq = pytest.importorskip("torchdeq")
+    f = ContractiveMap([3, 4], [0.6, 0.8])
+    target = torch.randn(f.rows, f.hidden, generator=torch.Generator().manual_seed(5), dtype=DTYPE)
+    z, _ = solve(f, f.zeros(), f.batch, solver="anderson", tol=1e-12, max_iter=300, backward="ift")
+    ours = flat_grad((z * target).sum(), f.parameters())
+    deq = torchdeq.get_deq(f_solver="anderson", f_max_iter=300, f_tol=1e-12, f_stop_mode="rel",
+                           b_solver="fixed_point_iter", b_max_iter=300, b_tol=1e-12, b_stop_mode="rel", ift=True)
+    states, _ = deq(f, f.zeros())
+    theirs = flat_grad((states[-1] * target).sum(), f.parameters())
+    assert ((ours - theirs).norm() / theirs.norm()).item() < 1e-6
