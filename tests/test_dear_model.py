@@ -43,3 +43,24 @@ def test_eval_reaches_every_submodule() -> None:
     model = _dear(granola=True, cgp=True)
     model.eval()
     assert not any(module.training for module in model.modules())
+
+
+def test_input_terms_of_the_messages_are_computed_once_per_mode_and_still_trained() -> None:
+    """The processor's edge/graph input terms are per-forward constants: the solve computes them
+    once without grad and once with grad (a no-grad copy reused with grad would leave the edge
+    weights untrained), and the outputs equal a step-by-step recomputation."""
+    model = _dear(max_iter=6)
+    batch = _batch()
+    calls = []
+    model.processor.edge.register_forward_hook(lambda *_: calls.append(torch.is_grad_enabled()))
+    prediction = model(batch)
+    assert sorted(calls) == [False, True]
+    model.loss(batch, prediction)[0].backward()
+    assert model.processor.edge.weight.grad.abs().sum() > 0 and model.processor.graph.bias.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        graph = model.encode(batch)
+        h = torch.randn(graph.num_nodes, model.hidden)
+        cached = model.processor(model.processor(h, graph), graph)
+        fresh = model.processor(model.processor(h, model.encode(batch)), model.encode(batch))
+    torch.testing.assert_close(cached, fresh)

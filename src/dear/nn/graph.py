@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 from torch_geometric.utils import scatter, softmax
@@ -19,6 +20,18 @@ class EncodedGraph:
     batch: torch.Tensor  # [N] graph of each node
     num_graphs: int
     rnf: torch.Tensor | None = None  # [N, H] GRANOLA's random node features, drawn once per forward
+    #: Per-graph constants of the processor (terms that read only the encoded inputs), computed
+    #: once per forward instead of once per step. Not an init field: a ``replace``d graph, whose
+    #: features differ, starts empty.
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def constant(self, owner: object, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """``compute()``, cached for this graph, ``owner`` and autograd mode (a term computed
+        under ``no_grad`` in a solver's forward iterations must not stand in for one with grad)."""
+        key = (id(owner), torch.is_grad_enabled())
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     @property
     def num_nodes(self) -> int:

@@ -28,8 +28,8 @@ class MPNN(Processor):
     def messages(self, z: torch.Tensor, graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
         """Max-aggregated messages ``[len(nodes), H]`` for the receivers in ``nodes``."""
         sender, receiver = graph.edge_index[:, edges]
-        graph_term = self.graph(graph.graph)[graph.batch[receiver]]
-        raw = self.receiver(z)[receiver] + self.sender(z)[sender] + self.edge(graph.edge[edges]) + graph_term
+        inputs_term = graph.constant(self, lambda: self.edge(graph.edge) + self.graph(graph.graph)[graph.edge_batch])
+        raw = self.receiver(z)[receiver] + self.sender(z)[sender] + inputs_term[edges]
         aggregated = scatter(self.message_mlp(raw), receiver, dim=0, dim_size=z.shape[0], reduce="max")
         return aggregated[nodes]
 
