@@ -60,6 +60,17 @@ def test_resume_is_bit_identical(tmp_path: Path, model: str) -> None:
     assert [json.loads(a)["loss"] for a in full_log] == [json.loads(b)["loss"] for b in cut_log]
 
 
+def test_resume_refuses_other_options_but_not_a_reworded_profile_description(tmp_path: Path) -> None:
+    partial = _config()
+    partial.steps = 4
+    train(partial, tmp_path / "run", progress=False)
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    (tmp_path / "run" / "config.json").write_text(json.dumps(config | {"description": "older wording"}))
+    train(_config(), tmp_path / "run", resume=True, progress=False)
+    with pytest.raises(ValueError, match="options differ"):
+        train(_config(lr=1e-2), tmp_path / "run", resume=True, progress=False)
+
+
 def test_corrupt_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
     train(_config(), tmp_path / "run", progress=False)
     (tmp_path / "run" / "checkpoint" / "model.safetensors").write_bytes(b"not a safetensors file")

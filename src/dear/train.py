@@ -86,7 +86,8 @@ class Trainer:
             if not config_path.exists():
                 raise ValueError(f"--resume: {self.out} holds no run (no config.json)")
             saved = TrainConfig.load(config_path)
-            if asdict(saved) | {"steps": 0, "max_steps": 0} != asdict(self.config) | {"steps": 0, "max_steps": 0}:
+            ignored = {"steps": 0, "max_steps": 0, "description": ""}  # a profile's prose is not an option
+            if asdict(saved) | ignored != asdict(self.config) | ignored:
                 raise ValueError(f"--resume: the options differ from the run in {self.out}; resume with the same options")
             folder, old = self.out / "checkpoint", self.out / "checkpoint.old"
             if not folder.exists() and old.exists():  # killed between the two renames of _checkpoint
