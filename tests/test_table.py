@@ -41,6 +41,11 @@ def test_report_lists_each_cell_with_its_alignment_term(tmp_path: Path) -> None:
                   "final_loss": sum(parts.values()), "final_loss_parts": parts, "train_seconds": 600.0}
         (cells / f"mst_prim__{column}__seed0.json").write_text(json.dumps(record))
     rows = [line for line in training_section(tmp_path, "cpu") if line.startswith("| mst_prim")]
+    from dear.bench import figures
+
+    for draw in (figures.scores_vs_size, figures.solver_vs_size):
+        assert draw(tmp_path, "cpu", tmp_path / "plots" / f"{draw.__name__}.png").stat().st_size > 1000
+        assert draw(tmp_path, "paper", tmp_path / "plots" / "none.png") is None  # no cells, no figure
     assert rows == ["| mst_prim | dear | 0 | 10.0 | 0.2000 | 0.900 | 0.700 | 30.0 | 50% |",
                     "| mst_prim | dear-align | 0 | 10.0 | 0.1600 (align 0.0100) | 0.900 | 0.700 | 30.0 | 50% |"]
 

@@ -8,6 +8,7 @@ are quoted with their source.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from dear.bench.table import aggregate
@@ -127,6 +128,26 @@ def json_section(results: Path, name: str, command: str) -> list[str]:
     return [f"Command: `{command}` → `results/{name}`:", "", "```json", json.dumps(data, indent=2)[:4000], "```"]
 
 
+def figures_section(results: Path, out: Path, profile: str) -> list[str]:
+    """Redraw the table's figures under ``results/plots/`` and link them from the report."""
+    from dear.bench import figures
+    from dear.bench.ship import PRETRAINED_ROOT
+
+    plots = results / "plots"
+    drawn = {
+        "Score vs test size (mean ± std over seeds)": figures.scores_vs_size(results, profile, plots / "scores_vs_size.png"),
+        "DEAR solver iterations (o, left) and worst relative residual (x, right) vs test size":
+            figures.solver_vs_size(results, profile, plots / "solver_vs_size.png"),
+        "Training loss, NAR vs DEAR (the shipped seed-0 cpu runs' metrics.jsonl)":
+            figures.loss_curves(PRETRAINED_ROOT, plots / "loss_curves.png"),
+    }
+    lines = []
+    for caption, path in drawn.items():
+        if path is not None:
+            lines += [f"{caption}:", "", f"![{caption}]({os.path.relpath(path, out.parent)})", ""]
+    return lines or ["*No figures yet: no finished cells.*"]
+
+
 def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS.md"), profile: str = "cpu") -> Path:
     sections = [
         "# Results",
@@ -141,6 +162,8 @@ def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS
         f"## Accuracy (profile `{profile}`)",
         *table_section(results, profile),
         "",
+        "## Figures",
+        *figures_section(results, out, profile),
         f"## Training cost, losses and convergence per cell (profile `{profile}`)",
         *training_section(results, profile),
         "",
