@@ -37,7 +37,8 @@ def test_report_lists_each_cell_with_its_alignment_term(tmp_path: Path) -> None:
     cells.mkdir(parents=True)
     for column, parts in (("dear", {"pi": 0.2}), ("dear-align", {"pi": 0.15, "align": 0.01})):
         record = {"cell": {"algorithm": "mst_prim", "column": column, "seed": 0}, "train": {"best_val_score": 0.9},
-                  "eval": {"64": {"score": 0.7, "iterations_mean": 30.0, "converged_fraction": 0.5}},
+                  "eval": {"64": {"score": 0.7, "iterations_mean": 30.0, "converged_fraction": 0.5,
+                                          "residual_max": 1e-3}},
                   "final_loss": sum(parts.values()), "final_loss_parts": parts, "train_seconds": 600.0}
         (cells / f"mst_prim__{column}__seed0.json").write_text(json.dumps(record))
     rows = [line for line in training_section(tmp_path, "cpu") if line.startswith("| mst_prim")]
