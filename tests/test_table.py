@@ -59,3 +59,18 @@ def test_inference_rows_of_other_algorithms_survive_a_new_run(tmp_path: Path) ->
     path.write_text(json.dumps({"meta": {}, "rows": old}))
     merged = _merge_rows(path, [{"algorithm": "dfs", "n": 16, "dear_median_s": 3.0}])
     assert merged == [old[0], {"algorithm": "dfs", "n": 16, "dear_median_s": 3.0}]
+
+
+def test_inference_benchmark_times_the_chosen_dear_column(tmp_path: Path, smoke_run) -> None:
+    import shutil
+
+    from dear.bench.inference import run_inference_benchmark
+
+    runs = tmp_path / "runs"
+    for column, model in (("nar", "nar"), ("dear-jac", "dear")):
+        shutil.copytree(smoke_run("bfs", model), runs / "bfs" / column / "seed0")
+    rows = run_inference_benchmark(tmp_path, ["bfs"], sizes=(8,), warmup=0, repeats=1, runs=runs,
+                                   dear_column="dear-jac")
+    assert [(r["algorithm"], r["dear_column"], r["n"]) for r in rows] == [("bfs", "dear-jac", 8)]
+    assert rows[0]["dear_iterations_mean"] >= 1 and rows[0]["nar_median_s"] > 0
+    assert (tmp_path / "bench_inference.csv").exists()

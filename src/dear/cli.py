@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=_sizes, default=(16, 64, 256, 1024), help="inference: graph sizes")
     p.add_argument("--warmup", type=int, default=2, help="inference: untimed calls before timing")
     p.add_argument("--repeats", type=int, default=5, help="inference: timed calls (median and IQR reported)")
+    p.add_argument("--dear-column", default="dear", help="inference: the table column timed as DEAR (e.g. dear-jac)")
     p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("demo", help="a few minutes end to end: data, train NAR and DEAR, compare, solve")

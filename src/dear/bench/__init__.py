@@ -27,7 +27,8 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
         from dear.bench.inference import run_inference_benchmark
 
         run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes,
-                                warmup=args.warmup, repeats=args.repeats, runs=Path("runs/table") / args.profile)
+                                warmup=args.warmup, repeats=args.repeats, runs=Path("runs/table") / args.profile,
+                                dear_column=args.dear_column)
     elif what == "large-graph":
         from dear.bench.inference import large_graph_benchmark
 
