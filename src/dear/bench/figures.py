@@ -5,18 +5,14 @@ training loss of NAR vs DEAR (from the shipped seed-0 runs' ``metrics.jsonl``)."
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 
 from dear.bench.plots import plt, read_metrics  # noqa: I001 (plots selects the headless backend first)
+from dear.bench.table import read_cells
 from matplotlib.ticker import NullFormatter, ScalarFormatter
-
-
-def _cells(results: Path, profile: str) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted((results / "table" / profile).glob("*.json"))]
 
 
 def _grid(count: int) -> tuple:
@@ -45,7 +41,7 @@ def _save(fig, out: Path) -> Path:
 def scores_vs_size(results: Path, profile: str, out: Path) -> Path | None:
     """One panel per algorithm: CLRS score (mean ± std over seeds) against test size per column."""
     by_algorithm: dict[str, dict[str, dict[int, list[float]]]] = {}
-    for cell in _cells(results, profile):
+    for cell in read_cells(results / "table" / profile):
         series = by_algorithm.setdefault(cell["cell"]["algorithm"], {}).setdefault(cell["cell"]["column"], {})
         for size, result in cell["eval"].items():
             series.setdefault(int(size), []).append(result["score"])
@@ -67,7 +63,7 @@ def solver_vs_size(results: Path, profile: str, out: Path) -> Path | None:
     """One panel per algorithm: mean solver iterations (left axis) and worst residual (right,
     log) against test size, for every equilibrium column."""
     by_algorithm: dict[str, dict[str, dict[int, tuple[float, float]]]] = {}
-    for cell in _cells(results, profile):
+    for cell in read_cells(results / "table" / profile):
         for size, result in cell["eval"].items():
             if "iterations_mean" in result:
                 column = f"{cell['cell']['column']} s{cell['cell']['seed']}"

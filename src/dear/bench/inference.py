@@ -81,12 +81,18 @@ def _merge_rows(path: Path, rows: list[dict]) -> list[dict]:
     """Rows measured now, plus the rows of earlier runs for other (algorithm, n) cases, so the
     table can be filled one algorithm at a time as models finish training (each row keeps its
     own warm-up, repeats and machine load)."""
-    def key(row: dict) -> tuple:
-        return row["algorithm"], row.get("dear_column", "dear"), row["n"]
+    fresh = {_case(r) for r in rows}
+    kept = [r for r in json.loads(path.read_text())["rows"] if _case(r) not in fresh] if path.exists() else []
+    return sorted(kept + rows, key=_case)
 
-    fresh = {key(r) for r in rows}
-    kept = [r for r in json.loads(path.read_text())["rows"] if key(r) not in fresh] if path.exists() else []
-    return sorted(kept + rows, key=key)
+
+def _dear_column(row: dict) -> str:
+    """The column timed as DEAR (rows from before ``--dear-column`` timed ``dear``)."""
+    return row.get("dear_column", "dear")
+
+
+def _case(row: dict) -> tuple:
+    return row["algorithm"], _dear_column(row), row["n"]
 
 
 def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Sequence[int] = DEFAULT_SIZES,
@@ -107,8 +113,9 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
             continue
         count = graphs_per_batch(n)
         batch = collate(generate(algorithm, count, n, seed=seed, hints=False), hints=False)
-        row = {"algorithm": algorithm, "dear_column": dear_column, "n": n, "graphs": count, "nar_steps_mean": float(batch.length.float().mean()),
-               "warmup": warmup, "repeats": repeats, "load_average_1min": os.getloadavg()[0]}
+        row = {"algorithm": algorithm, "dear_column": dear_column, "n": n, "graphs": count,
+               "nar_steps_mean": float(batch.length.float().mean()), "warmup": warmup, "repeats": repeats,
+               "load_average_1min": os.getloadavg()[0]}
         for name, model in models.items():
             seconds, diagnostics = time_model(model, batch, warmup, repeats)
             row |= {f"{name}_{k}": v for k, v in _spread(seconds, count).items()}
@@ -131,14 +138,13 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
     for key, label in (("median_s", "seconds per sample"), ("iterations", "steps / iterations")):
         series = {}
         for row in rows:
+            dear = f"{row['algorithm']} {_dear_column(row)}"
             if key == "median_s":
                 series.setdefault(f"{row['algorithm']} nar", {})[row["n"]] = row["nar_median_s"]
-                dear = f"{row['algorithm']} {row.get('dear_column', 'dear')}"
                 series.setdefault(dear, {})[row["n"]] = row["dear_median_s"]
                 series.setdefault(f"{dear} tol 1e-2", {})[row["n"]] = row["dear_relaxed_median_s"]
             else:
                 series.setdefault(f"{row['algorithm']} nar T", {})[row["n"]] = row["nar_steps_mean"]
-                dear = f"{row['algorithm']} {row.get('dear_column', 'dear')}"
                 series.setdefault(f"{dear} iters", {})[row["n"]] = row["dear_iterations_mean"]
                 series.setdefault(f"{dear} iters tol 1e-2", {})[row["n"]] = row["dear_relaxed_iterations_mean"]
         plot_scores_vs_size(series, out_dir / f"bench_inference_{key.split('_')[0]}.png", title=label, ylabel=label)

@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from dear.bench.table import aggregate
+from dear.bench.table import aggregate, read_cells
 
 #: The ICLR 2024 blog post "Deep Equilibrium Models for Algorithmic Reasoning" (shared/seeds),
 #: accuracy at n = 64: its DEM ("DEQ" column), and the teacher-forced MPNN / Triplet-MPNN
@@ -74,7 +74,7 @@ def training_section(results: Path, profile: str) -> list[str]:
     """Per cell: training time, final training loss, best validation score and, for the
     equilibrium models, how the solver fared at test time. Placing ``dear`` beside
     ``dear-align`` here is the alignment comparison (same seed, same data, same budget)."""
-    records = [json.loads(p.read_text()) for p in sorted((results / "table" / profile).glob("*.json"))]
+    records = read_cells(results / "table" / profile)
     if not records:
         return [f"*No finished cells yet: run `dear bench table --profile {profile}`.*"]
     lines = [f"From the same cell files (`results/table/{profile}/*.json`): wall-clock training time on the "

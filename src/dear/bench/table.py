@@ -131,11 +131,15 @@ def run_table(out: Path, profile: str = "cpu", seeds: int = 3, algorithms: Itera
     return summary
 
 
+def read_cells(results_root: Path) -> list[dict]:
+    """Every finished cell's record under ``results_root`` (one JSON file per cell), by name."""
+    return [json.loads(path.read_text()) for path in sorted(Path(results_root).glob("*.json"))]
+
+
 def aggregate(results_root: Path) -> dict:
     """``{algorithm: {column: {size: {"mean", "std", "n", "scores"}}}}`` over finished seeds."""
     table: dict = {}
-    for path in sorted(Path(results_root).glob("*.json")):
-        record = json.loads(path.read_text())
+    for record in read_cells(results_root):
         cell = record["cell"]
         by_size = table.setdefault(cell["algorithm"], {}).setdefault(cell["column"], {})
         for size, result in record["eval"].items():

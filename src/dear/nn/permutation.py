@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch_geometric.utils import to_dense_batch
 
-from dear.nn.graph import EncodedGraph, local_node_index, segment_argmax, segment_log_softmax
+from dear.nn.graph import EncodedGraph, graph_offsets, local_node_index, segment_argmax, segment_log_softmax
 
 #: CLRS's settings: 10 Sinkhorn steps at temperature 0.1 in the decoder, 25 more before the argmax.
 DECODER_STEPS = 10
@@ -59,12 +59,18 @@ def log_sinkhorn(logits: torch.Tensor, valid: torch.Tensor, steps: int, temperat
     return x
 
 
+def _dense_layout(graph: EncodedGraph) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each node's index in its graph ``[N]`` and which ``[G, n]`` dense slots hold a node."""
+    local = local_node_index(graph.batch, graph.num_graphs)
+    _, valid = to_dense_batch(local, graph.batch, batch_size=graph.num_graphs)
+    return local, valid
+
+
 def dense_pointer_logits(edge_scores: torch.Tensor, graph: EncodedGraph) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-edge pointer logits (edge ``j -> i`` scores "i points to j") as ``[G, n, n]`` rows i,
     columns j; pairs without an edge get a logit that is never chosen."""
     sender, receiver = graph.edge_index
-    local = local_node_index(graph.batch, graph.num_graphs)
-    _, valid = to_dense_batch(local, graph.batch, batch_size=graph.num_graphs)
+    local, valid = _dense_layout(graph)
     n = valid.shape[1]
     dense = edge_scores.new_full((graph.num_graphs, n, n), _NEVER)
     dense[graph.batch[receiver], local[receiver], local[sender]] = edge_scores
@@ -88,7 +94,7 @@ class PermutationHead(nn.Module):
 def cyclic_targets(pointer: torch.Tensor, graph: EncodedGraph) -> tuple[torch.Tensor, torch.Tensor]:
     """CLRS's ``predecessor_to_cyclic_predecessor_and_first`` on a batch: the target permutation
     ``[G, n, n]`` and the one-hot first element ``[N]`` from predecessor pointers (global ids)."""
-    local = local_node_index(graph.batch, graph.num_graphs)
+    local, valid = _dense_layout(graph)
     nodes = torch.arange(pointer.shape[0], device=pointer.device)
     first = (pointer == nodes).float()
     pointed_at = torch.zeros_like(first).index_fill_(0, pointer, 1.0)
@@ -96,7 +102,6 @@ def cyclic_targets(pointer: torch.Tensor, graph: EncodedGraph) -> tuple[torch.Te
     last_of_graph = torch.zeros(graph.num_graphs, dtype=torch.long, device=pointer.device)
     last_of_graph[graph.batch[is_last]] = nodes[is_last]
     cyclic = torch.where(first > 0, last_of_graph[graph.batch], pointer)
-    _, valid = to_dense_batch(local, graph.batch, batch_size=graph.num_graphs)
     target = pointer.new_zeros((graph.num_graphs, valid.shape[1], valid.shape[1]), dtype=torch.float)
     target[graph.batch, local, local[cyclic]] = 1.0
     return target, first
@@ -117,8 +122,7 @@ def permutation_prediction(scores: PermutationScores, graph: EncodedGraph) -> to
     predicted first element pointing to itself (CLRS's ``fuse_perm_and_mask``)."""
     sharpened = log_sinkhorn(scores.log_perm, scores.valid, READOUT_STEPS, TEMPERATURE)
     local = local_node_index(graph.batch, graph.num_graphs)
-    offsets = torch.arange(graph.num_nodes, device=local.device) - local
-    pointer = sharpened.argmax(-1)[graph.batch, local] + offsets
+    pointer = sharpened.argmax(-1)[graph.batch, local] + graph_offsets(graph.batch, graph.num_graphs)[graph.batch]
     first = torch.zeros(graph.num_nodes, dtype=torch.bool, device=local.device)
     first[segment_argmax(scores.first, graph.batch, graph.num_graphs)] = True
-    return torch.where(first, local + offsets, pointer)
+    return torch.where(first, torch.arange(graph.num_nodes, device=local.device), pointer)
