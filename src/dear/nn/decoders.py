@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch_geometric.utils import to_dense_batch
+from torch_geometric.utils import to_dense_adj, to_dense_batch
 
 from dear.nn.graph import EncodedGraph, graph_max_pool, local_node_index
 from dear.nn.permutation import PermutationHead
@@ -94,12 +94,11 @@ class EdgePointerHead(nn.Module):
         n = mask.shape[1]
         edge_graph = graph.batch[sender]
 
-        def dense(values: torch.Tensor) -> torch.Tensor:
-            out = values.new_zeros(graph.num_graphs, n, n, values.shape[-1])
-            out[edge_graph, local[sender], local[receiver]] = values
-            return out
-
-        first_leg, second_leg = dense(self.first_leg(graph.edge)), dense(self.second_leg(graph.edge))
+        first_leg, second_leg = (
+            to_dense_adj(graph.edge_index, graph.batch, leg(graph.edge), max_num_nodes=n,
+                         batch_size=graph.num_graphs)
+            for leg in (self.first_leg, self.second_leg)
+        )
         # For edge (i, j) and candidate k: e_ik is first_leg[g, i, k], e_kj is second_leg[g, k, j].
         i, j = local[sender], local[receiver]
         pair = (self.first(d)[sender] + self.second(d)[receiver])[:, None, :]  # [E, 1, H]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch_geometric.utils import to_dense_batch
+from torch_geometric.utils import to_dense_adj, to_dense_batch
 
 from dear.nn.graph import EncodedGraph, local_node_index
 from dear.nn.processors.mpnn import MPNN
@@ -24,12 +24,6 @@ class TripletMPNN(MPNN):
         self.t_graph = nn.Linear(hidden, triplet_features)
         self.t_out = nn.Linear(triplet_features, hidden)
 
-    def _dense_edges(self, values: torch.Tensor, graph: EncodedGraph, local: torch.Tensor, n: int) -> torch.Tensor:
-        sender, receiver = graph.edge_index
-        dense = values.new_zeros(graph.num_graphs, n, n, values.shape[-1])
-        dense[graph.batch[receiver], local[sender], local[receiver]] = values
-        return dense
-
     def triplet_messages(self, z: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         """``[E, H]`` triplet term of every edge."""
         sender, receiver = graph.edge_index
@@ -37,7 +31,10 @@ class TripletMPNN(MPNN):
         _, node_mask = to_dense_batch(z[:, :1], graph.batch)
         n = node_mask.shape[1]
         local = local_node_index(graph.batch, graph.num_graphs)
-        e1, e2, e3 = (self._dense_edges(lin(graph.edge), graph, local, n) for lin in self.t_edges)
+        e1, e2, e3 = (
+            to_dense_adj(graph.edge_index, graph.batch, lin(graph.edge), max_num_nodes=n, batch_size=graph.num_graphs)
+            for lin in self.t_edges
+        )
         # tri[b, k, j, i] for the message j -> i through a third node k.
         tri = (
             t_k[:, :, None, None] + t_s[:, None, :, None] + t_r[:, None, None, :]
