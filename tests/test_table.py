@@ -51,13 +51,13 @@ def test_report_lists_each_cell_with_its_alignment_term(tmp_path: Path) -> None:
                     "| mst_prim | dear-align | 0 | 10.0 | 0.1600 (align 0.0100) | 0.900 | 0.700 | 30.0 | 50% |"]
 
 
-def test_inference_rows_of_other_algorithms_survive_a_new_run(tmp_path: Path) -> None:
-    from dear.bench.inference import _merge_rows
+def test_rows_of_other_cases_survive_a_new_run(tmp_path: Path) -> None:
+    from dear.bench.records import merge_rows
 
     path = tmp_path / "bench_inference.json"
     old = [{"algorithm": "bfs", "n": 16, "dear_median_s": 1.0}, {"algorithm": "dfs", "n": 16, "dear_median_s": 2.0}]
     path.write_text(json.dumps({"meta": {}, "rows": old}))
-    merged = _merge_rows(path, [{"algorithm": "dfs", "n": 16, "dear_median_s": 3.0}])
+    merged = merge_rows(path, [{"algorithm": "dfs", "n": 16, "dear_median_s": 3.0}], lambda r: (r["algorithm"], r["n"]))
     assert merged == [old[0], {"algorithm": "dfs", "n": 16, "dear_median_s": 3.0}]
 
 
@@ -74,3 +74,22 @@ def test_inference_benchmark_times_the_chosen_dear_column(tmp_path: Path, smoke_
     assert [(r["algorithm"], r["dear_column"], r["n"]) for r in rows] == [("bfs", "dear-jac", 8)]
     assert rows[0]["dear_iterations_mean"] >= 1 and rows[0]["nar_median_s"] > 0
     assert (tmp_path / "bench_inference.csv").exists()
+
+
+def test_tolerance_sweep_scores_dear_at_each_tolerance_beside_nar(tmp_path: Path, smoke_run) -> None:
+    import shutil
+
+    from dear.bench.tolerance import run_tolerance_benchmark
+
+    runs = tmp_path / "runs"
+    for model in ("nar", "dear"):
+        shutil.copytree(smoke_run("bfs", model), runs / "bfs" / model / "seed0")
+    rows = run_tolerance_benchmark(tmp_path, ["bfs", "mst_kruskal"], sizes=(8,), samples=4, tolerances=(0.5, 1e-6),
+                                   runs=runs)
+    assert [(r["algorithm"], r["tol"]) for r in rows] == [("bfs", 0.5), ("bfs", 1e-6)]  # mst_kruskal: none shipped
+    loose, tight = rows
+    assert loose["iterations_mean"] < tight["iterations_mean"] <= tight["eval_max_iter"]
+    assert loose["nar_score"] == tight["nar_score"] and loose["nar_steps_mean"] >= 1
+    meta = json.loads((tmp_path / "bench_tolerance.json").read_text())["meta"]
+    assert meta["skipped"] and meta["skipped"][0].startswith("mst_kruskal")
+    assert (tmp_path / "plots" / "tolerance_tradeoff.png").stat().st_size > 1000

@@ -178,8 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")
-    p.add_argument("what", choices=("data", "inference", "table", "large-graph", "memory", "report", "ship"),
-                   help="data: samples/s vs CLRS; inference: NAR vs DEAR time; table: the accuracy grid; "
+    p.add_argument("what", choices=("data", "inference", "tolerance", "table", "large-graph", "memory", "report", "ship"),
+                   help="data: samples/s vs CLRS; inference: NAR vs DEAR time; tolerance: DEAR's score and "
+                        "iterations vs solver tolerance, beside NAR's; table: the accuracy grid; "
                         "large-graph: a 10^4-node sparse graph; memory: DEAR training memory vs solver iterations; "
                         "report: rebuild docs/RESULTS.md from results/; "
                         "ship: copy the table's seed-0 runs into the package as pretrained models")
@@ -190,10 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--columns", default="nar,nar-lt,dear",
                    help="table: columns (nar, nar-lt, dear, and extras dear-cgp, dear-align (to the nar cell), dear-jac (Jacobian weight 0.1), dem, triplet)")
     p.add_argument("--workers", type=int, default=2, help="table: cells trained at once (one thread each)")
-    p.add_argument("--sizes", type=_sizes, default=(16, 64, 256, 1024), help="inference: graph sizes")
+    p.add_argument("--sizes", type=_sizes, default=None,
+                   help="inference: graph sizes (default 16,64,256,1024); tolerance: test sizes (default 64)")
     p.add_argument("--warmup", type=int, default=2, help="inference: untimed calls before timing")
     p.add_argument("--repeats", type=int, default=5, help="inference: timed calls (median and IQR reported)")
-    p.add_argument("--dear-column", default="dear", help="inference: the table column timed as DEAR (e.g. dear-jac)")
+    p.add_argument("--dear-column", default="dear",
+                   help="inference, tolerance: the table column standing for DEAR (e.g. dear-jac)")
     p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("demo", help="a few minutes end to end: data, train NAR and DEAR, compare, solve")

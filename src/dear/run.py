@@ -50,6 +50,17 @@ def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 
                  eval_max_iter: int | None = None) -> dict[str, dict]:
     """Score the run at every size on fresh graphs (``seed`` fixes them) and merge into ``eval.json``;
     each entry records the solver limits it was measured with."""
+    results = score_run(run_dir, sizes, samples, seed, batch_size, eval_tol, eval_max_iter)
+    path = Path(run_dir) / "eval.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    write_json(path, previous | results)
+    return results
+
+
+def score_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,
+              batch_size: int | None = None, eval_tol: float | None = None,
+              eval_max_iter: int | None = None) -> dict[str, dict]:
+    """:func:`evaluate_run` without touching the run directory (for sweeps over solver limits)."""
     if samples < 1:
         raise ValueError(f"samples must be positive, got {samples}")
     config, model = load_run(run_dir, eval_tol, eval_max_iter)
@@ -61,7 +72,4 @@ def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 
         graphs = batch_size or eval_batch_size(config.algorithm, size, config.hidden)
         results[str(size)] = evaluate_model(model, data, graphs, device) | {
             "eval_tol": config.eval_tol, "eval_max_iter": config.eval_max_iter}
-    path = Path(run_dir) / "eval.json"
-    previous = json.loads(path.read_text()) if path.exists() else {}
-    write_json(path, previous | results)
     return results

@@ -24,11 +24,16 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
 
         run_data_benchmark(out, algorithms=_algorithms(args.algorithms, ALGORITHMS))
     elif what == "inference":
-        from dear.bench.inference import run_inference_benchmark
+        from dear.bench.inference import DEFAULT_SIZES, run_inference_benchmark
 
-        run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes,
+        run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes or DEFAULT_SIZES,
                                 warmup=args.warmup, repeats=args.repeats, runs=Path("runs/table") / args.profile,
                                 dear_column=args.dear_column)
+    elif what == "tolerance":
+        from dear.bench.tolerance import run_tolerance_benchmark
+
+        run_tolerance_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes or (64,),
+                                runs=Path("runs/table") / args.profile, column=args.dear_column)
     elif what == "large-graph":
         from dear.bench.inference import large_graph_benchmark
 

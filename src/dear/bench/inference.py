@@ -8,7 +8,6 @@ inter-quartile range, with NAR's ground-truth steps and DEAR's solver iterations
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import platform
@@ -23,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dear.bench.plots import plot_scores_vs_size
+from dear.bench.records import merge_rows, write_rows
 from dear.config import make_config
 from dear.data import generate
 from dear.data.batching import collate, uses_complete_graph
@@ -77,15 +77,6 @@ def find_model(kind: str, algorithm: str, runs: Path | None) -> Path:
 VARIANTS = {"nar": ("nar", None), "dear": ("dear", None), "dear_relaxed": ("dear", 1e-2)}
 
 
-def _merge_rows(path: Path, rows: list[dict]) -> list[dict]:
-    """Rows measured now, plus the rows of earlier runs for other (algorithm, n) cases, so the
-    table can be filled one algorithm at a time as models finish training (each row keeps its
-    own warm-up, repeats and machine load)."""
-    fresh = {_case(r) for r in rows}
-    kept = [r for r in json.loads(path.read_text())["rows"] if _case(r) not in fresh] if path.exists() else []
-    return sorted(kept + rows, key=_case)
-
-
 def _dear_column(row: dict) -> str:
     """The column timed as DEAR (rows from before ``--dear-column`` timed ``dear``)."""
     return row.get("dear_column", "dear")
@@ -127,14 +118,10 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
         rows.append(row)
     if not rows:
         raise ValueError("no trained nar/dear pair for any algorithm; train the table or ship models first")
-    rows = _merge_rows(out_dir / "bench_inference.json", rows)
+    rows = merge_rows(out_dir / "bench_inference.json", rows, _case)
     meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0], "torch_threads": torch.get_num_threads(),
             "warmup": warmup, "repeats": repeats, "sizes": list(sizes), "seed": seed, "device": "cpu", "skipped": sorted(set(skipped))}
-    (out_dir / "bench_inference.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    with open(out_dir / "bench_inference.csv", "w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(out_dir / "bench_inference.json", meta, rows)
     for key, label in (("median_s", "seconds per sample"), ("iterations", "steps / iterations")):
         series = {}
         for row in rows:

@@ -50,3 +50,23 @@ def plot_scores_vs_size(scores: Mapping[str, Mapping[int, float | Sequence[float
     fig.savefig(out, dpi=120)
     plt.close(fig)
     return out
+
+
+def plot_tradeoff(curves: Mapping[str, Sequence[tuple[float, float]]], references: Mapping[str, tuple[float, float]],
+                  out: Path, title: str, xlabel: str, ylabel: str = "score") -> Path:
+    """One line of ``(x, y)`` points per label, and each label's reference point as a star in
+    the same colour (e.g. DEAR's score vs iterations over tolerances, and NAR at its T)."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for label, points in curves.items():
+        xs, ys = zip(*sorted(points))
+        (line,) = ax.plot(xs, ys, marker="o", label=label)
+        if label in references:
+            ax.plot(*references[label], marker="*", markersize=12, color=line.get_color(), linestyle="none")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, xscale="log")
+    ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out

@@ -1,0 +1,28 @@
+"""Result files that fill up over several runs: rows keyed by their case, JSON plus a CSV copy."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Callable, Hashable
+
+Row = dict
+CaseKey = Callable[[Row], Hashable]
+
+
+def merge_rows(path: Path, rows: list[Row], case: CaseKey) -> list[Row]:
+    """Rows measured now, plus the rows of earlier runs for other cases (each keeps its own
+    settings and machine load), so a table can be filled one algorithm at a time."""
+    fresh = {case(r) for r in rows}
+    kept = [r for r in json.loads(path.read_text())["rows"] if case(r) not in fresh] if path.exists() else []
+    return sorted(kept + rows, key=case)
+
+
+def write_rows(json_path: Path, meta: dict, rows: list[Row]) -> None:
+    """``{"meta", "rows"}`` as JSON and the rows as CSV next to it (same stem)."""
+    json_path.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    with open(json_path.with_suffix(".csv"), "w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
+        writer.writeheader()
+        writer.writerows(rows)
