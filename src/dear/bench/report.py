@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+from dear.bench.inference import DEAR_VARIANTS
 from dear.bench.table import aggregate, read_cells
 
 #: The ICLR 2024 blog post "Deep Equilibrium Models for Algorithmic Reasoning" (shared/seeds),
@@ -110,15 +111,19 @@ def inference_section(results: Path) -> list[str]:
              f"{meta}. "
              "Median seconds per graph (inter-quartile range) after warm-up; algorithms measured in separate "
              "runs keep their own warm-up, repeats and machine load (fields of each row in the JSON).", "",
-             "| algorithm | DEAR column | n | NAR s/graph | NAR steps T | DEAR s/graph (tol 1e-3) | iterations "
-             "| DEAR / NAR | DEAR s/graph (tol 1e-2) | iterations | DEAR / NAR |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| algorithm | DEAR column | n | NAR s/graph | NAR steps T | "
+             + " | ".join(f"DEAR s/graph ({tol}) | iterations | DEAR / NAR" for tol in DEAR_VARIANTS.values()) + " |",
+             "|---|---|---|---|---|" + "---|---|---|" * len(DEAR_VARIANTS)]
     for r in bench["rows"]:
-        lines.append(
-            f"| {r['algorithm']} | {r.get('dear_column', 'dear')} | {r['n']} | {r['nar_median_s']:.4f} ({r['nar_q1_s']:.4f}–{r['nar_q3_s']:.4f}) | "
-            f"{r['nar_steps_mean']:.1f} | {r['dear_median_s']:.4f} ({r['dear_q1_s']:.4f}–{r['dear_q3_s']:.4f}) | "
-            f"{r['dear_iterations_mean']:.1f} | {r['dear_over_nar']:.2f} | {r['dear_relaxed_median_s']:.4f} | "
-            f"{r['dear_relaxed_iterations_mean']:.1f} | {r['dear_relaxed_over_nar']:.2f} |")
+        cells = [r["algorithm"], r.get("dear_column", "dear"), str(r["n"]),
+                 f"{r['nar_median_s']:.4f} ({r['nar_q1_s']:.4f}–{r['nar_q3_s']:.4f})", f"{r['nar_steps_mean']:.1f}"]
+        for variant in DEAR_VARIANTS:
+            if f"{variant}_median_s" in r:
+                cells += [f"{r[f'{variant}_median_s']:.4f}", f"{r[f'{variant}_iterations_mean']:.1f}",
+                          f"{r[f'{variant}_over_nar']:.2f}"]
+            else:  # measured before this variant existed
+                cells += ["–"] * 3
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
