@@ -17,6 +17,7 @@ EXAMPLES = """examples:
   dear evaluate runs/bf-dear --sizes 16,64 --samples 100
   dear solve bfs graph.edgelist --source 0 --check
   dear bench data
+  dear bench tolerance --algorithms bfs,mst_prim
   dear demo
 """
 
@@ -160,10 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("evaluate", help="CLRS score of a run (or shipped model) at several sizes")
-    p.add_argument("run_dir")
-    p.add_argument("--sizes", type=_sizes, default=(16, 64))
-    p.add_argument("--samples", type=int, default=100)
-    p.add_argument("--seed", type=int, default=3)
+    p.add_argument("run_dir", help="a run directory (or a shipped model's folder)")
+    p.add_argument("--sizes", type=_sizes, default=(16, 64), help="comma-separated test sizes in nodes (default 16,64)")
+    p.add_argument("--samples", type=int, default=100, help="test graphs per size (default 100)")
+    p.add_argument("--seed", type=int, default=3, help="seed of the test graphs (default 3, the table's)")
     p.add_argument("--tol", type=float, default=None, help="dear/dem: solver tolerance (default: the run's eval_tol)")
     p.add_argument("--max-iter", type=int, default=None, help="dear/dem: solver iteration cap (default: the run's)")
     p.set_defaults(run=cmd_evaluate)
