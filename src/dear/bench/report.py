@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from dear.bench.inference import DEAR_VARIANTS
+from dear.bench.ship import PRETRAINED_ROOT
 from dear.bench.table import aggregate, read_cells
 
 #: The ICLR 2024 blog post "Deep Equilibrium Models for Algorithmic Reasoning" (shared/seeds),
@@ -151,6 +152,29 @@ def tolerance_section(results: Path, out: Path) -> list[str]:
     return [*lines, "", f"![DEAR score vs solver iterations]({figure})"]
 
 
+def shipped_section(pretrained: Path) -> list[str]:
+    """How each shipped model was trained (its config.json) and what it scored (its eval.json)."""
+    runs = sorted(pretrained.glob("*/*/config.json"))
+    if not runs:
+        return ["*No models shipped yet: run `dear bench ship`.*"]
+    lines = ["Copied by `dear bench ship` from the table's seed-0 cells; each folder is a run directory "
+             "(`config.json`, `metrics.jsonl`, `eval.json`). Scores: CLRS score on 100 graphs per size "
+             "(test seed 3).", "",
+             "| model | algorithm | trained with | steps | best val @16 | score @64 | score @128 |",
+             "|---|---|---|---|---|---|---|"]
+    for path in runs:
+        config = json.loads(path.read_text())
+        evaluation = _load(path.parent / "eval.json") or {}
+        summary = _load(path.parent / "train_summary.json") or {}
+        command = (f"`dear train {config['algorithm']} --model {config['model']} --profile {config['profile']} "
+                   f"--seed {config['seed']}`")
+        scores = [f"{evaluation[size]['score']:.3f}" if size in evaluation else "–" for size in ("64", "128")]
+        best = summary.get("best_val_score")
+        lines.append(f"| {config['model']} | {config['algorithm']} | {command} | {config['steps']} | "
+                     f"{'–' if best is None else f'{best:.3f}'} | {scores[0]} | {scores[1]} |")
+    return lines
+
+
 def json_section(results: Path, name: str, command: str) -> list[str]:
     data = _load(results / name)
     if not data:
@@ -161,7 +185,6 @@ def json_section(results: Path, name: str, command: str) -> list[str]:
 def figures_section(results: Path, out: Path, profile: str) -> list[str]:
     """Redraw the table's figures under ``results/plots/`` and link them from the report."""
     from dear.bench import figures
-    from dear.bench.ship import PRETRAINED_ROOT
 
     plots = results / "plots"
     drawn = {
@@ -202,6 +225,9 @@ def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS
         "",
         "## DEAR's solver tolerance: score vs iterations",
         *tolerance_section(results, out),
+        "",
+        "## Shipped pretrained models",
+        *shipped_section(PRETRAINED_ROOT),
         "",
         "## Large sparse graphs",
         *json_section(results, "bench_large_graph.json", "dear bench large-graph"),
