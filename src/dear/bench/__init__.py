@@ -50,7 +50,10 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
     elif what == "report":
         from dear.bench.report import write_report
 
-        print(f"wrote {write_report(Path(out), profile=args.profile)}")
+        # The repository's report is built from the repository's results; any other results
+        # directory gets its report inside it, so a scratch run never overwrites docs/RESULTS.md.
+        report = Path("docs/RESULTS.md") if Path(out).resolve() == Path("results").resolve() else Path(out) / "RESULTS.md"
+        print(f"wrote {write_report(Path(out), report, profile=args.profile)}")
     else:
         from dear.bench.table import run_table
 
