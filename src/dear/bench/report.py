@@ -81,17 +81,23 @@ def training_section(results: Path, profile: str) -> list[str]:
         return [f"*No finished cells yet: run `dear bench table --profile {profile}`.*"]
     lines = [f"From the same cell files (`results/table/{profile}/*.json`): wall-clock training time on the "
              "machine above (cells ran two to five at a time on its 2 cores, so these are upper bounds), "
-             "final training loss (last logged step), best validation score (n=16) and, for DEAR, the "
+             "training loss (mean over the last 20% of logged steps; * marks cells that recorded only "
+             "their last step's), best validation score (n=16) and, for DEAR, the "
              "solver at test size 64 (eval tol 1e-3, cap 64 iterations).", "",
-             "| algorithm | column | seed | train min | final loss | best val | score @64 | DEAR iterations @64 "
+             "| algorithm | column | seed | train min | training loss | best val | score @64 | DEAR iterations @64 "
              "| converged @64 |", "|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(records, key=lambda r: (r["cell"]["algorithm"], r["cell"]["column"], r["cell"]["seed"])):
         cell, at64 = r["cell"], r["eval"].get("64", {})
         minutes = f"{r['train_seconds'] / 60:.1f}" if r.get("train_seconds") else "–"
-        loss = f"{r['final_loss']:.4f}" if r.get("final_loss") is not None else "–"
+        parts = r.get("tail_loss_parts") or {}
+        if parts:
+            loss = f"{parts['loss']:.4f}"
+        else:  # cells recorded before the tail mean: their last logged step
+            parts = r.get("final_loss_parts", {})
+            loss = f"{r['final_loss']:.4f}*" if r.get("final_loss") is not None else "–"
         for term in ("align", "jacobian"):  # total = output losses + these weighted auxiliary terms
-            if term in r.get("final_loss_parts", {}):
-                loss += f" ({term} {r['final_loss_parts'][term]:.4f})"
+            if term in parts:
+                loss += f" ({term} {parts[term]:.4f})"
         solver = (f"{at64['iterations_mean']:.1f}", f"{at64['converged_fraction']:.0%}") \
             if "iterations_mean" in at64 else ("–", "–")
         lines.append(f"| {cell['algorithm']} | {cell['column']} | {cell['seed']} | {minutes} | {loss} | "

@@ -59,6 +59,19 @@ def grid(algorithms: Sequence[str], columns: Sequence[str], seeds: int) -> list[
     return [Cell(a, c, s) for s in range(seeds) for a in algorithms for c in columns]
 
 
+#: Share of the logged steps, at the end of training, that :func:`tail_losses` averages.
+TAIL_FRACTION = 0.2
+
+
+def tail_losses(metrics: Sequence[dict]) -> dict[str, float]:
+    """Mean of every loss term over the last ``TAIL_FRACTION`` of the logged steps (``loss`` is
+    the total): one batch's loss is too noisy to compare two cells by."""
+    logged = [m for m in metrics if "loss" in m]
+    tail = logged[-max(1, round(TAIL_FRACTION * len(logged))):] if logged else []
+    terms = [k for k in (tail[-1] if tail else {}) if k == "loss" or k.startswith("loss_")]
+    return {k.removeprefix("loss_"): sum(m[k] for m in tail) / len(tail) for k in terms}
+
+
 def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, sizes: Sequence[int], samples: int) -> Path:
     """Train (or resume) and evaluate one cell; returns its result file."""
     result_path = results_root / f"{cell.name}.json"
@@ -88,6 +101,7 @@ def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, size
     evaluation = {str(size): evaluation[str(size)] for size in sizes}  # eval.json may hold other sizes too
     record = {"cell": cell.__dict__, "profile": profile, "train": summary, "eval": evaluation,
               "final_loss": metrics[-1]["loss"] if metrics else None,
+              "tail_loss_parts": tail_losses(metrics),
               "final_loss_parts": {k[5:]: v for k, v in metrics[-1].items() if k.startswith("loss_")} if metrics else {},
               "train_seconds": metrics[-1].get("seconds") if metrics else None,
               "config": json.loads((run_dir / "config.json").read_text())}
