@@ -13,6 +13,8 @@ between the two largest; see :func:`dear.data.samplers.draw_array_inputs`.
 
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 
@@ -20,8 +22,18 @@ from dear.algorithms._probes import mask_one
 from dear.algorithms._registry import Execution, register
 
 
+@functools.lru_cache(maxsize=128)
+def _identity_row(n: int) -> np.ndarray:
+    row = np.maximum(np.arange(n) - 1.0, 0.0)
+    row.flags.writeable = False  # shared by every call with this n
+    return row
+
+
 def _identity_pred(steps: int, n: int) -> np.ndarray:
-    return np.tile(np.maximum(np.arange(n) - 1.0, 0.0), (steps, 1))
+    """``pred_h`` of ``steps`` steps (a fresh array: it is part of the caller's trajectory)."""
+    pred = np.empty((steps, n))
+    pred[:] = _identity_row(n)
+    return pred
 
 
 @numba.njit(cache=True)

@@ -6,6 +6,7 @@ depends only on ``(seed, i)``: the same on any machine and for any number of wor
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -92,11 +93,19 @@ GRAPH_KINDS: dict[str, GraphKind] = {
 }
 
 
-def _pick_p(rng: np.random.Generator, p: float | Sequence[float]) -> float:
+@functools.lru_cache(maxsize=64)
+def _edge_probabilities(p: float | tuple[float, ...]) -> tuple[float, ...]:
+    """The validated choices of ``p``; cached, since every sample of a dataset asks again."""
     choices = np.asarray(p, dtype=np.float64).ravel()
     if choices.size == 0 or not np.all((choices >= 0) & (choices <= 1)):
         raise ValueError(f"edge probability p must be in [0, 1], got {p}")
-    return float(choices[rng.integers(choices.size)]) if choices.size > 1 else float(choices[0])
+    return tuple(float(c) for c in choices)
+
+
+def _pick_p(rng: np.random.Generator, p: float | Sequence[float]) -> float:
+    hashable = p if isinstance(p, (int, float, tuple)) else tuple(np.ravel(p).tolist())
+    choices = _edge_probabilities(hashable)
+    return choices[rng.integers(len(choices))] if len(choices) > 1 else choices[0]
 
 
 def _topological_rank(edges: np.ndarray) -> np.ndarray:
