@@ -63,10 +63,12 @@ def clrs_samples_per_s(algorithm: str, n: int) -> float | None:
     return reference[CLRS_SIZES.index(n)] if reference and n in CLRS_SIZES else None
 
 
-def _seconds(algorithm: str, count: int, n: int, seed: int, generator: dict) -> float:
-    start = time.perf_counter()
+def _seconds(algorithm: str, count: int, n: int, seed: int, generator: dict) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one ``generate`` call (CPU time is this process's own
+    work: on a busy machine it stays comparable where wall time does not)."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     generate(algorithm, count, n, seed, **generator)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - start_cpu
 
 
 def measure(algorithm: str, n: int, repeats: int = 5, min_seconds: float = 0.25, seed: int = 0) -> dict:
@@ -75,10 +77,11 @@ def measure(algorithm: str, n: int, repeats: int = 5, min_seconds: float = 0.25,
     generator = {"p": CLRS_EDGE_PROBABILITY.get(algorithm, 0.5)} if is_graph_algorithm(algorithm) else {}
     generate(algorithm, 2, n, seed, **generator)  # warm-up: numba compiles or loads its cache
     count = 4
-    while (elapsed := _seconds(algorithm, count, n, seed, generator)) < min_seconds / 4:
+    while (elapsed := _seconds(algorithm, count, n, seed, generator)[0]) < min_seconds / 4:
         count *= 4
     count = math.ceil(count * min_seconds / elapsed)
-    rates = [count / _seconds(algorithm, count, n, seed + 1 + r, generator) for r in range(repeats)]
+    timings = [_seconds(algorithm, count, n, seed + 1 + r, generator) for r in range(repeats)]
+    rates = [count / wall for wall, _ in timings]
     q1, median, q3 = np.percentile(rates, [25, 50, 75])
     return {
         "generator": generator,
@@ -88,6 +91,7 @@ def measure(algorithm: str, n: int, repeats: int = 5, min_seconds: float = 0.25,
         "samples_per_s_q3": float(q3),
         "samples_per_s_min": float(min(rates)),
         "samples_per_s_max": float(max(rates)),
+        "samples_per_cpu_s": float(np.median([count / cpu for _, cpu in timings])),
     }
 
 
