@@ -56,7 +56,7 @@ def plot_tradeoff(curves: Mapping[str, Sequence[tuple[float, float]]], reference
                   out: Path, title: str, xlabel: str, ylabel: str = "score") -> Path:
     """One line of ``(x, y)`` points per label, and each label's reference point as a star in
     the same colour (e.g. DEAR's score vs iterations over tolerances, and NAR at its T)."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig, ax = plt.subplots(figsize=(7.5, 4))
     for label, points in curves.items():
         xs, ys = zip(*sorted(points))
         (line,) = ax.plot(xs, ys, marker="o", label=label)
@@ -65,7 +65,7 @@ def plot_tradeoff(curves: Mapping[str, Sequence[tuple[float, float]]], reference
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title, xscale="log")
     ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
     ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)
