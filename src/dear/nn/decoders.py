@@ -74,6 +74,10 @@ class PointerHead(nn.Module):
         return self.out(scores).squeeze(-1)
 
 
+#: Largest ``[edges, n, H]`` score block :class:`EdgePointerHead` builds at inference (64 Mi floats).
+INFERENCE_SCORE_ELEMENTS = 2**26
+
+
 class EdgePointerHead(nn.Module):
     """Edge ``(i, j)`` points to a node ``k`` (Floyd–Warshall's ``Pi[i, j] = k``): score
     ``w · ReLU(P d_i + Q d_j + R d_k + S e_ik + U e_kj)``, dense per graph (``O(n³)``)."""
@@ -102,9 +106,19 @@ class EdgePointerHead(nn.Module):
         # For edge (i, j) and candidate k: e_ik is first_leg[g, i, k], e_kj is second_leg[g, k, j].
         i, j = local[sender], local[receiver]
         pair = (self.first(d)[sender] + self.second(d)[receiver])[:, None, :]  # [E, 1, H]
-        scores = pair + middle[edge_graph] + first_leg[edge_graph, i] + second_leg[edge_graph, :, j]
-        logits = self.out(torch.relu(scores)).squeeze(-1)  # [E, n]
-        return logits.masked_fill(~mask[edge_graph], float("-inf"))
+
+        def logits(edges: slice) -> torch.Tensor:  # [len(edges), n]
+            g = edge_graph[edges]
+            scores = pair[edges] + middle[g] + first_leg[g, i[edges]] + second_leg[g, :, j[edges]]
+            return self.out(torch.relu(scores)).squeeze(-1)
+
+        # Without autograd, edges go in chunks so the [E, n, H] scores never exist at once
+        # (a 256-node graph would need 4 GiB); with it, every chunk would be kept anyway.
+        count = sender.numel()
+        chunk = count if torch.is_grad_enabled() else max(1, INFERENCE_SCORE_ELEMENTS // (n * middle.shape[-1]))
+        parts = [logits(slice(start, start + chunk)) for start in range(0, count, chunk)]
+        out = torch.cat(parts) if len(parts) != 1 else parts[0]
+        return out.masked_fill(~mask[edge_graph], float("-inf"))
 
 
 class ProbeDecoder(nn.Module):
