@@ -99,3 +99,17 @@ def test_solve_refuses_models_that_read_hints(tmp_path: Path) -> None:
     save_tensors(tmp_path / "model.safetensors", build_model(config).state_dict())
     with pytest.raises(ValueError, match="reads the algorithm's own hints"):
         dear.solve("bfs", nx.path_graph(3), 0, model=str(tmp_path))
+
+
+def test_floyd_warshall_steps_need_no_exact_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NAR's T for Floyd–Warshall is n (one step per intermediate node), so solving a large graph
+    never records its O(n³) hints."""
+    import dear.solving as solving
+
+    graph = nx.gnp_random_graph(9, 0.5, seed=0)
+    exact = solving.model_batch("floyd_warshall", graph, None, exact=True, steps=True)[2]
+    assert exact.length == 9
+    monkeypatch.setattr(solving, "exact_run", lambda *args: pytest.fail("ran the dense exact algorithm"))
+    batch, _, trajectory = solving.model_batch("floyd_warshall", graph, None, exact=False, steps=True)
+    assert trajectory is None and int(batch.length) == 9
+    assert batch.edge_index.shape[1] == 81  # the complete graph all the same

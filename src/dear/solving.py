@@ -20,7 +20,7 @@ import torch
 from torch_geometric.data import Batch
 
 from dear.config import MODELS
-from dear.data.batching import collate, edge_list_batch, uses_complete_graph
+from dear.data.batching import collate, edge_list_batch
 from dear.data.execute import as_float_array, complete_inputs, run_reference
 from dear.data.samplers import GRAPH_KINDS
 from dear.data.trajectory import Trajectory
@@ -209,6 +209,14 @@ def bfs_steps(graph: nx.Graph, source: Any) -> int:
     return max(nx.single_source_shortest_path_length(graph, source).values()) + 1
 
 
+#: NAR's number of steps without the dense exact run: bfs's from its levels, Floyd–Warshall's
+#: one step per intermediate node (its exact run records ``O(n³)`` hints).
+CLOSED_FORM_STEPS: dict[str, Callable[[Any, Any], int]] = {
+    "bfs": bfs_steps,
+    "floyd_warshall": lambda graph, source: graph.number_of_nodes(),
+}
+
+
 def model_batch(algorithm: str, data: Any, source: Any, *, exact: bool, steps: bool
                 ) -> tuple[Batch, list, Trajectory | None]:
     """The model's batch of ``data`` (with NAR's number of steps when ``steps``), its node labels,
@@ -219,11 +227,13 @@ def model_batch(algorithm: str, data: Any, source: Any, *, exact: bool, steps: b
         trajectory = exact_run(algorithm, len(nodes), lambda: raw)
         return collate([trajectory], hints=False), nodes, trajectory
     edges, nodes = graph_edges(algorithm, data, source)
-    dense = exact or (steps and algorithm != "bfs") or uses_complete_graph(algorithm)  # n² edges: dense anyway
+    closed_form = CLOSED_FORM_STEPS.get(algorithm)
+    dense = exact or (steps and closed_form is None)
     trajectory = exact_run(algorithm, edges.num_nodes, edges.dense_inputs) if dense else None
     length = None
     if steps:
-        length = trajectory.length if trajectory is not None else bfs_steps(data, nodes[edges.source])
+        source_node = None if edges.source is None else nodes[edges.source]
+        length = trajectory.length if trajectory is not None else closed_form(data, source_node)
     return edge_list_batch(algorithm, *edges, length=length), nodes, trajectory
 
 
