@@ -10,27 +10,27 @@ import numpy as np
 import pytest
 
 import dear
+from dear.data.samplers import GRAPH_KINDS
 from dear.run import load_run
 from dear.solving import pretrained_dir
 from dear.specs import PAPER_ALGORITHMS, is_graph_algorithm
 
-#: Random instances for the check, as the algorithm expects them.
-DIRECTED = {"dfs", "dag_shortest_paths", "strongly_connected_components_local"}
-
-
 def _instance(algorithm: str, n: int = 12):
+    """A random input of the kind the algorithm expects (its sampler's GraphKind) and its source."""
     rng = np.random.default_rng(0)
     if not is_graph_algorithm(algorithm):
-        keys = np.sort(rng.random(n)) if algorithm.startswith("binary_search") else rng.random(n)
-        return ({"key": keys.tolist(), "target": float(rng.random())} if algorithm.startswith("binary_search")
-                else keys.tolist()), None
-    graph = nx.gnp_random_graph(n, 0.3, seed=0, directed=algorithm in DIRECTED)
-    if algorithm == "dag_shortest_paths":
+        keys = rng.random(n)
+        if algorithm.startswith("binary_search"):
+            return {"key": np.sort(keys).tolist(), "target": float(rng.random())}, None
+        return keys.tolist(), None
+    kind = GRAPH_KINDS[algorithm]
+    graph = nx.gnp_random_graph(n, 0.3, seed=0, directed=kind.directed)
+    if kind.acyclic:
         graph = nx.DiGraph([(u, v) for u, v in graph.edges if u < v])
         graph.add_nodes_from(range(n))
     for u, v in graph.edges:
         graph[u][v]["weight"] = float(rng.uniform(0.1, 1.0))
-    return graph, (0 if algorithm not in {"dfs", "floyd_warshall", "strongly_connected_components_local"} else None)
+    return graph, (0 if kind.source else None)
 
 
 @pytest.mark.parametrize("model", ["nar", "dear"])
