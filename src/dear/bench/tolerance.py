@@ -60,7 +60,7 @@ def run_tolerance_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
         raise ValueError("no trained nar/dear pair for any algorithm; train the table or ship models first")
     rows = merge_rows(out_dir / "bench_tolerance.json", rows, _case)
     meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0],
-            "test_seed": TEST_SEED, "tolerances": list(tolerances), "skipped": sorted(skipped)}
+            "test_seed": TEST_SEED, "tolerances": list(tolerances), "skipped": sorted(set(skipped))}
     write_rows(out_dir / "bench_tolerance.json", meta, rows)
     curves, references = {}, {}
     for row in rows:
