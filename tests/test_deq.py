@@ -97,6 +97,16 @@ def test_acceleration_needs_fewer_calls_than_fixed_point():
     assert calls["anderson"] < calls["fixed_point"] and calls["broyden"] < calls["fixed_point"]
 
 
+def test_anderson_with_memory_one_is_a_damped_fixed_point_step():
+    """With one pair of history the least squares has a single answer, weight 1: the edge case
+    of the incrementally updated Gram matrix."""
+    f = ContractiveMap([5, 7], [0.9, 0.5])
+    with torch.no_grad():
+        anderson, _ = solve(f, f.zeros(), f.batch, solver="anderson", m=1, damping=0.6, tol=1e-9, max_iter=25)
+        picard, _ = solve(f, f.zeros(), f.batch, solver="fixed_point", damping=0.6, tol=1e-9, max_iter=25)
+    torch.testing.assert_close(anderson, picard, rtol=0, atol=1e-12)
+
+
 def unrolled_reference(f: ContractiveMap, steps: int = 400) -> torch.Tensor:
     z = f.zeros()
     for _ in range(steps):

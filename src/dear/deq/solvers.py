@@ -44,28 +44,40 @@ class Anderson:
     least squares ``min ||sum_i a_i (f(x_i) - x_i)||^2 + lam ||a||^2`` s.t. ``sum_i a_i = 1``
     (closed form ``a ~ (G G^T + lam I)^-1 1``) from that graph's rows only, then mixes
     ``beta sum a_i f(x_i) + (1 - beta) sum a_i x_i``.
+
+    The per-graph Gram matrix of the residuals is updated incrementally (one new row of inner
+    products per step, not all ``memory^2``), and the history is kept as the mixed targets
+    ``x_i + beta (f(x_i) - x_i)`` so that a step mixes one tensor, not two.
     """
 
     def __init__(self, batch: Tensor, num_graphs: int, damping: float, memory: int) -> None:
         self.batch, self.num_graphs = batch, num_graphs
         self.damping, self.memory = damping, memory
-        self.states: list[Tensor] = []
-        self.images: list[Tensor] = []
+        self.residuals: Tensor | None = None  # [k, N, H]
+        self.targets: Tensor | None = None  # [k, N, H]
+        self.gram: Tensor | None = None  # [G, k, k]
 
     def step(self, x: Tensor, fx: Tensor, active: Tensor, rows: Tensor) -> Tensor:
         # Frozen rows get a zero residual: whatever a masked f returned there stays out.
-        self.states = [*self.states, x][-self.memory :]
-        self.images = [*self.images, torch.where(rows[:, None], fx, x)][-self.memory :]
-        xs, fs = torch.stack(self.states), torch.stack(self.images)  # [n, N, H]
-        weights = self._weights(fs - xs, active)[self.batch]  # [N, n]
-        mixed_f = torch.einsum("ni,inh->nh", weights, fs)
-        mixed_x = torch.einsum("ni,inh->nh", weights, xs)
-        return self.damping * mixed_f + (1 - self.damping) * mixed_x
+        residual = torch.where(rows[:, None], fx - x, 0)
+        target = x + self.damping * residual
+        if self.residuals is None:
+            self.residuals, self.targets = residual[None], target[None]
+            self.gram = segment_sum((residual * residual).sum(-1, keepdim=True), self.batch, self.num_graphs)[..., None]
+        else:
+            keep = self.memory - 1  # the oldest pair leaves once the history is full
+            self.residuals = torch.cat((self.residuals[-keep:], residual[None])) if keep else residual[None]
+            self.targets = torch.cat((self.targets[-keep:], target[None])) if keep else target[None]
+            products = segment_sum((self.residuals * residual).sum(-1).T, self.batch, self.num_graphs)  # [G, k]
+            old = self.gram[:, -keep:, -keep:] if keep else self.gram[:, :0, :0]
+            self.gram = torch.cat((torch.cat((old, products[:, :-1, None]), 2), products[:, None, :]), 1)
+        weights = self._weights(active)[self.batch]  # [N, k]
+        return (weights.T[..., None] * self.targets).sum(0)
 
-    def _weights(self, residuals: Tensor, active: Tensor) -> Tensor:
-        """Mixing weights ``[G, n]``; a graph whose system cannot be solved takes the newest
+    def _weights(self, active: Tensor) -> Tensor:
+        """Mixing weights ``[G, k]``; a graph whose system cannot be solved takes the newest
         iterate alone (a plain fixed-point step) instead of NaNs."""
-        gram = segment_sum(torch.einsum("inh,jnh->nij", residuals, residuals), self.batch, self.num_graphs)
+        gram = self.gram
         n = gram.shape[-1]
         eye = torch.eye(n, dtype=gram.dtype, device=gram.device)
         scale = gram.diagonal(dim1=-2, dim2=-1).mean(-1)
