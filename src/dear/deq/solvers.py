@@ -61,16 +61,15 @@ class Anderson:
         # Frozen rows get a zero residual: whatever a masked f returned there stays out.
         residual = torch.where(rows[:, None], fx - x, 0)
         target = x + self.damping * residual
-        if self.residuals is None:
-            self.residuals, self.targets = residual[None], target[None]
-            self.gram = segment_sum((residual * residual).sum(-1, keepdim=True), self.batch, self.num_graphs)[..., None]
-        else:
-            keep = self.memory - 1  # the oldest pair leaves once the history is full
-            self.residuals = torch.cat((self.residuals[-keep:], residual[None])) if keep else residual[None]
-            self.targets = torch.cat((self.targets[-keep:], target[None])) if keep else target[None]
-            products = segment_sum((self.residuals * residual).sum(-1).T, self.batch, self.num_graphs)  # [G, k]
-            old = self.gram[:, -keep:, -keep:] if keep else self.gram[:, :0, :0]
-            self.gram = torch.cat((torch.cat((old, products[:, :-1, None]), 2), products[:, None, :]), 1)
+        if self.residuals is None:  # empty histories: the first step takes the general path
+            self.residuals = self.targets = x.new_zeros((0, *x.shape))  # never written in place
+            self.gram = x.new_zeros(self.num_graphs, 0, 0)
+        drop = int(self.residuals.shape[0] == self.memory)  # the oldest pair leaves a full history
+        self.residuals = torch.cat((self.residuals[drop:], residual[None]))
+        self.targets = torch.cat((self.targets[drop:], target[None]))
+        products = segment_sum((self.residuals * residual).sum(-1).T, self.batch, self.num_graphs)  # [G, k]
+        kept = self.gram[:, drop:, drop:]
+        self.gram = torch.cat((torch.cat((kept, products[:, :-1, None]), 2), products[:, None, :]), 1)
         weights = self._weights(active)[self.batch]  # [N, k]
         return (weights.T[..., None] * self.targets).sum(0)
 
