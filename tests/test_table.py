@@ -102,3 +102,18 @@ def test_tolerance_sweep_scores_dear_at_each_tolerance_beside_nar(tmp_path: Path
     meta = json.loads((tmp_path / "bench_tolerance.json").read_text())["meta"]
     assert meta["skipped"] and meta["skipped"][0].startswith("mst_kruskal")
     assert (tmp_path / "plots" / "tolerance_tradeoff.png").stat().st_size > 1000
+
+
+def test_bench_report_refreshes_the_aggregate_table(tmp_path: Path) -> None:
+    """The harness writes ``table_<profile>`` only when its run ends; ``bench report`` must
+    rebuild it from whatever cells have landed since."""
+    from dear.cli import main
+
+    cells = tmp_path / "table" / "cpu"
+    cells.mkdir(parents=True)
+    source = Path(__file__).parents[1] / "results" / "table" / "cpu" / "bfs__nar__seed0.json"
+    (cells / source.name).write_text(source.read_text())
+    assert main(["bench", "report", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "table_cpu.json").read_text())
+    assert summary["bfs"]["nar"]["64"]["n"] == 1
+    assert "bfs" in (tmp_path / "table_cpu.md").read_text()

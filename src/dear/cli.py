@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="data: samples/s vs CLRS; inference: NAR vs DEAR time; tolerance: DEAR's score and "
                         "iterations vs solver tolerance, beside NAR's; table: the accuracy grid; "
                         "large-graph: a 10^4-node sparse graph; memory: DEAR training memory vs solver iterations; "
-                        "report: rebuild docs/RESULTS.md from results/; "
+                        "report: rebuild docs/RESULTS.md and the aggregate table from results/; "
                         "ship: copy the table's seed-0 runs into the package as pretrained models")
     p.add_argument("--out", default="results")
     p.add_argument("--profile", default="cpu")

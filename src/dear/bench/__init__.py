@@ -49,7 +49,9 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
             print(f"shipped {target}")
     elif what == "report":
         from dear.bench.report import write_report
+        from dear.bench.table import write_table
 
+        write_table(Path(out), args.profile)  # the harness writes it only when a run ends
         # The repository's report is built from the repository's results; any other results
         # directory gets its report inside it, so a scratch run never overwrites docs/RESULTS.md.
         report = Path("docs/RESULTS.md") if Path(out).resolve() == Path("results").resolve() else Path(out) / "RESULTS.md"

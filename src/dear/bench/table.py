@@ -137,11 +137,17 @@ def run_table(out: Path, profile: str = "cpu", seeds: int = 3, algorithms: Itera
                 except ValueError as error:
                     failures.append(str(error))
                 bar.update()
-    summary = aggregate(results_root)
-    (Path(out) / f"table_{profile}.json").write_text(json.dumps(summary, indent=2))
-    (Path(out) / f"table_{profile}.md").write_text(markdown_table(summary, profile))
+    summary = write_table(out, profile)
     if failures:
         raise ValueError(f"{len(failures)} cell(s) failed (see their .log files): {'; '.join(failures)}")
+    return summary
+
+
+def write_table(out: Path, profile: str) -> dict:
+    """Aggregate the finished cells under ``out`` into ``table_<profile>.json`` and ``.md``."""
+    summary = aggregate(Path(out) / "table" / profile)
+    (Path(out) / f"table_{profile}.json").write_text(json.dumps(summary, indent=2))
+    (Path(out) / f"table_{profile}.md").write_text(markdown_table(summary, profile))
     return summary
 
 
