@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch_geometric.utils import scatter
 
-from dear.nn.graph import EncodedGraph
+from dear.nn.graph import EncodedGraph, Rows, put_rows
 
 #: Seed of the RNF in evaluation mode.
 EVAL_SEED = 0
@@ -51,14 +51,14 @@ class GranolaNorm(nn.Module):
         nn.init.zeros_(self.affine.bias)
 
     def forward(
-        self, x: torch.Tensor, graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor
+        self, x: torch.Tensor, graph: EncodedGraph, nodes: Rows, edges: Rows
     ) -> torch.Tensor:
         """Normalise ``x`` ``[len(nodes), H]``, the rows of ``nodes``, reading the ``edges`` into
         them. Their senders must be among ``nodes`` (true when whole graphs are active)."""
         if graph.rnf is None:
             raise ValueError("GRANOLA needs graph.rnf: draw it once per forward with with_random_features")
         sender, receiver = graph.edge_index[:, edges]
-        u = torch.cat([x.new_zeros(graph.num_nodes, x.shape[1]).index_copy(0, nodes, x), graph.rnf], dim=-1)
+        u = torch.cat([put_rows(x.new_zeros(graph.num_nodes, x.shape[1]), nodes, x), graph.rnf], dim=-1)
         pairs = torch.cat([u[receiver], u[sender], graph.edge[edges]], dim=-1)
         context = scatter(self.message(pairs), receiver, dim=0, dim_size=graph.num_nodes, reduce="max")[nodes]
         conditioning = torch.relu(self.combine(torch.cat([u[nodes], context], dim=-1)))

@@ -9,6 +9,17 @@ import torch
 from torch_geometric.utils import scatter, softmax
 
 
+#: Which rows (nodes or edges) a processor step touches: :data:`ALL_ROWS` (``slice(None)``)
+#: when it touches all of them, so that selecting them is a free view; else an index tensor.
+Rows = torch.Tensor | slice
+ALL_ROWS = slice(None)
+
+
+def put_rows(base: torch.Tensor, rows: Rows, values: torch.Tensor) -> torch.Tensor:
+    """``base`` with ``values`` in ``rows`` (out of place; ``values`` itself for all rows)."""
+    return values if isinstance(rows, slice) else base.index_copy(0, rows, values)
+
+
 @dataclass
 class EncodedGraph:
     """Encoded inputs of a batch: what every processor step sees besides the state ``h``."""

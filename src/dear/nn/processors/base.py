@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from dear.nn.granola import GranolaNorm
-from dear.nn.graph import EncodedGraph
+from dear.nn.graph import ALL_ROWS, EncodedGraph, Rows
 
 
 class Processor(nn.Module):
@@ -31,7 +31,7 @@ class NodeLayerNorm(nn.LayerNorm):
     """LayerNorm called like :class:`GranolaNorm`; it works per node, so it ignores the graph."""
 
     def forward(
-        self, x: torch.Tensor, graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor
+        self, x: torch.Tensor, graph: EncodedGraph, nodes: Rows, edges: Rows
     ) -> torch.Tensor:
         return super().forward(x)
 
@@ -53,7 +53,7 @@ class GatedUpdate(nn.Module):
 
     def forward(
         self, z: torch.Tensor, messages: torch.Tensor, h: torch.Tensor,
-        graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor,
+        graph: EncodedGraph, nodes: Rows, edges: Rows,
     ) -> torch.Tensor:
         """New state of the rows ``nodes`` (``z``, ``messages``, ``h`` hold those rows only);
         ``edges``: the edges into them (what a graph-adaptive norm reads)."""
@@ -62,11 +62,12 @@ class GatedUpdate(nn.Module):
         return gate * candidate + (1.0 - gate) * h
 
 
-def active_subgraph(graph: EncodedGraph, active: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Indices of the active nodes and of the edges that deliver messages to them."""
-    if active is None:
-        return (
-            torch.arange(graph.num_nodes, device=graph.node.device),
-            torch.arange(graph.edge_index.shape[1], device=graph.node.device),
-        )
+def active_subgraph(graph: EncodedGraph, active: torch.Tensor | None) -> tuple[Rows, Rows]:
+    """The active nodes and the edges that deliver messages to them. When every node is active
+    (NAR always, DEAR until a graph converges) both are :data:`ALL_ROWS`: gathering all rows
+    through an index tensor would copy them, and its backward scatter them back, for nothing
+    (it made a processor step three times slower on CPU)."""
+    if active is None or bool(active.all()):
+        return ALL_ROWS, ALL_ROWS
     return active.nonzero().squeeze(1), active[graph.edge_index[1]].nonzero().squeeze(1)
+

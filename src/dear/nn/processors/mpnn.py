@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch_geometric.utils import scatter
 
-from dear.nn.graph import EncodedGraph
+from dear.nn.graph import EncodedGraph, Rows, put_rows
 from dear.nn.processors.base import GatedUpdate, Processor, active_subgraph
 
 
@@ -25,7 +25,7 @@ class MPNN(Processor):
         self.message_mlp = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
         self.update = GatedUpdate(z_dim, hidden, granola)
 
-    def messages(self, z: torch.Tensor, graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
+    def messages(self, z: torch.Tensor, graph: EncodedGraph, nodes: Rows, edges: Rows) -> torch.Tensor:
         """Max-aggregated messages ``[len(nodes), H]`` for the receivers in ``nodes``."""
         sender, receiver = graph.edge_index[:, edges]
         inputs_term = graph.constant(self, lambda: self.edge(graph.edge) + self.graph(graph.graph)[graph.edge_batch])
@@ -37,4 +37,4 @@ class MPNN(Processor):
         nodes, edges = active_subgraph(graph, active)
         z = torch.cat([graph.node, h], dim=-1)
         updated = self.update(z[nodes], self.messages(z, graph, nodes, edges), h[nodes], graph, nodes, edges)
-        return updated if active is None else h.index_copy(0, nodes, updated)
+        return put_rows(h, nodes, updated)

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch_geometric.utils import to_dense_adj, to_dense_batch
 
-from dear.nn.graph import EncodedGraph, local_node_index
+from dear.nn.graph import EncodedGraph, Rows, local_node_index
 from dear.nn.processors.mpnn import MPNN
 
 TRIPLET_FEATURES = 8  # CLRS's nb_triplet_fts
@@ -45,7 +45,7 @@ class TripletMPNN(MPNN):
         per_edge = tri[graph.batch[receiver], local[sender], local[receiver]]
         return torch.relu(self.t_out(per_edge))
 
-    def messages(self, z: torch.Tensor, graph: EncodedGraph, nodes: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
+    def messages(self, z: torch.Tensor, graph: EncodedGraph, nodes: Rows, edges: Rows) -> torch.Tensor:
         extended = EncodedGraph(
             graph.node, graph.edge + self.triplet_messages(z, graph), graph.graph,
             graph.edge_index, graph.batch, graph.num_graphs,
