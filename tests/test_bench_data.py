@@ -6,6 +6,9 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
+from dear.data import generate
 from dear.bench.data import CLRS_COUNTERPART, CLRS_SAMPLES_PER_S, clrs_samples_per_s, run_data_benchmark
 from dear.specs import ALGORITHMS, CLRS_ALGORITHMS
 
@@ -28,3 +31,20 @@ def test_run_writes_json_and_csv_with_speedups(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "bench_data.json").read_text()) == result
     with open(tmp_path / "bench_data.csv") as stream:
         assert len(list(csv.DictReader(stream))) == 4
+
+
+def test_rows_record_bytes_and_a_rerun_keeps_other_cases(tmp_path: Path) -> None:
+    run_data_benchmark(tmp_path, sizes=(16,), algorithms=("bfs", "minimum"), repeats=1, min_seconds=0.01)
+    result = run_data_benchmark(tmp_path, sizes=(16,), algorithms=("minimum",), repeats=1, min_seconds=0.01)
+    rows = {row["algorithm"]: row for row in result["rows"]}
+    assert set(rows) == {"bfs", "minimum"}  # bfs kept from the first run
+    trajectory = generate("minimum", 1, 16, seed=0)[0]
+    # minimum at n=16: pos, key; pred_h, min_h, i (16 steps of 16); min — all float64
+    assert trajectory.stored_bytes == 8 * (16 + 16 + 3 * 16 * 16 + 16)
+    assert rows["minimum"]["megabytes_per_sample"] == trajectory.stored_bytes / 1e6
+    scc = generate("strongly_connected_components", 1, 16, seed=0)[0]
+    assert scc.hints["A_t"].strides[0] == 0  # one n x n matrix broadcast over T steps, stored once
+    assert scc.stored_bytes == scc.hints["A_t"].itemsize * 16 * 16 + sum(
+        a.nbytes for stage in (scc.inputs, scc.hints, scc.outputs) for name, a in stage.items() if name != "A_t"
+    )
+    assert rows["minimum"]["megabytes_per_s"] == pytest.approx(rows["minimum"]["samples_per_s"] * trajectory.stored_bytes / 1e6)

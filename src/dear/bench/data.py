@@ -9,8 +9,6 @@ the same work.
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import math
 import platform
@@ -22,6 +20,7 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
+from dear.bench.records import merge_rows, write_rows
 from dear.data import generate
 from dear.specs import ALGORITHMS, is_graph_algorithm
 
@@ -56,11 +55,27 @@ CLRS_EDGE_PROBABILITY = {"mst_kruskal": 0.2}
 
 TARGET_SPEEDUP = 10.0
 
+#: Samples whose mean size in bytes is recorded: the volume a sampler must write bounds its rate
+#: where the hints are dense (Kruskal's ``in_mst_h`` is ``T x n x n``).
+SIZE_SAMPLES = 8
+
 
 def clrs_samples_per_s(algorithm: str, n: int) -> float | None:
     """The CLRS reference throughput, where one was measured."""
     reference = CLRS_SAMPLES_PER_S.get(CLRS_COUNTERPART.get(algorithm, algorithm))
     return reference[CLRS_SIZES.index(n)] if reference and n in CLRS_SIZES else None
+
+
+def python_loop_seconds(repeats: int = 3) -> float:
+    """Best time of a fixed pure-Python loop: a yardstick of the machine's single-core speed, so
+    that rows measured on instances of different speed (the same machine type varies by 2x)
+    can be told apart; the CLRS samplers are Python-bound and would move with it."""
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def _seconds(algorithm: str, count: int, n: int, seed: int, generator: dict) -> tuple[float, float]:
@@ -83,9 +98,13 @@ def measure(algorithm: str, n: int, repeats: int = 5, min_seconds: float = 0.25,
     timings = [_seconds(algorithm, count, n, seed + 1 + r, generator) for r in range(repeats)]
     rates = [count / wall for wall, _ in timings]
     q1, median, q3 = np.percentile(rates, [25, 50, 75])
+    megabytes = np.mean([t.stored_bytes for t in generate(algorithm, SIZE_SAMPLES, n, seed, **generator)]) / 1e6
     return {
         "generator": generator,
+        "load_average_1min": os.getloadavg()[0],
         "samples_per_repeat": count,
+        "megabytes_per_sample": float(megabytes),
+        "megabytes_per_s": float(median * megabytes),
         "samples_per_s": float(median),
         "samples_per_s_q1": float(q1),
         "samples_per_s_q3": float(q3),
@@ -103,38 +122,34 @@ def run_data_benchmark(
     min_seconds: float = 0.25,
     seed: int = 0,
 ) -> dict:
-    """Measure every (algorithm, size), compare with CLRS, write ``bench_data.{json,csv}``."""
+    """Measure every (algorithm, size), compare with CLRS, and write ``bench_data.{json,csv}``,
+    keeping earlier rows of cases not measured now (each row records its machine load)."""
     rows = []
+    yardstick = python_loop_seconds()
     cases = [(algorithm, n) for algorithm in algorithms for n in sizes]
     for algorithm, n in tqdm(cases, desc="bench data", unit="case"):
         row = {"algorithm": algorithm, "n": n, **measure(algorithm, n, repeats, min_seconds, seed)}
+        row["python_loop_s"] = yardstick
         clrs = clrs_samples_per_s(algorithm, n)
         row["clrs_samples_per_s"] = clrs
         row["speedup"] = row["samples_per_s"] / clrs if clrs else None
         rows.append(row)
-    result = {
-        "meta": {
-            "machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0],
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "numba": numba.__version__,
-            "repeats": repeats,
-            "min_seconds_per_repeat": min_seconds,
-            "clrs_source": CLRS_SOURCE,
-            "target_speedup_at_64": TARGET_SPEEDUP,
-        },
-        "rows": rows,
-        "below_target_at_64": [
-            row["algorithm"]
-            for row in rows
-            if row["n"] == 64 and (row["speedup"] or math.inf) < TARGET_SPEEDUP
-        ],
-    }
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "bench_data.json").write_text(json.dumps(result, indent=2))
-    with open(out_dir / "bench_data.csv", "w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]) if rows else ["algorithm"])
-        writer.writeheader()
-        writer.writerows({**row, "generator": json.dumps(row["generator"])} for row in rows)
-    return result
+    order = {name: i for i, name in enumerate(ALGORITHMS)}
+    rows = merge_rows(out_dir / "bench_data.json", rows, lambda r: (order.get(r["algorithm"], len(order)), r["n"]))
+    meta = {
+        "machine": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "repeats": repeats,
+        "min_seconds_per_repeat": min_seconds,
+        "clrs_source": CLRS_SOURCE,
+        "target_speedup_at_64": TARGET_SPEEDUP,
+        "below_target_at_64": [
+            row["algorithm"] for row in rows if row["n"] == 64 and (row["speedup"] or math.inf) < TARGET_SPEEDUP
+        ],
+    }
+    write_rows(out_dir / "bench_data.json", meta, rows)
+    return {"meta": meta, "rows": rows}

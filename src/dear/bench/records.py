@@ -25,4 +25,4 @@ def write_rows(json_path: Path, meta: dict, rows: list[Row]) -> None:
     with open(json_path.with_suffix(".csv"), "w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in rows)

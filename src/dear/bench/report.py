@@ -49,15 +49,25 @@ def data_section(results: Path) -> list[str]:
         return ["*Not measured yet: run `dear bench data`.*"]
     lines = [f"Command: `dear bench data` → `results/bench_data.json`. Machine: {bench.get('meta', {})}.", "",
              "Median over repeats of wall-clock samples/s (the speed-up's basis) and of samples per CPU "
-             "second of the process (close to the former on an idle machine; robust on a busy one).", "",
-             "| algorithm | n | ours (samples/s) | ours (samples/CPU s) | CLRS (samples/s) | speed-up |",
-             "|---|---|---|---|---|---|"]
+             "second of the process (close to the former on an idle machine; robust on a busy one). "
+             "MB/sample is the mean size of a trajectory's arrays, i.e. what the sampler must write: "
+             "where the hints are dense (mst_kruskal's `in_mst_h` is T × n × n floats) that volume, "
+             "not the algorithm, sets the rate. *py loop* is the run's yardstick of single-core speed "
+             "(best seconds of a fixed pure-Python loop): instances of this machine type differ by up "
+             "to 2× in it, and rows measured on a slower one show lower rates for the same code.", "",
+             "| algorithm | n | ours (samples/s) | ours (samples/CPU s) | CLRS (samples/s) | speed-up | MB/sample | MB/s | load | py loop (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in bench["rows"]:
         clrs = row.get("clrs_samples_per_s")
         speedup = row.get("speedup")
         cpu = f"{row['samples_per_cpu_s']:,.0f}" if "samples_per_cpu_s" in row else "–"
+        size = f"{row['megabytes_per_sample']:.3g}" if "megabytes_per_sample" in row else "–"
+        rate = f"{row['megabytes_per_s']:,.0f}" if "megabytes_per_s" in row else "–"
+        load = f"{row['load_average_1min']:.2f}" if "load_average_1min" in row else "–"
+        loop = f"{row['python_loop_s']:.3f}" if "python_loop_s" in row else "–"
         lines.append(f"| {row['algorithm']} | {row['n']} | {row['samples_per_s']:,.0f} | {cpu} | "
-                     f"{clrs if clrs is not None else '–'} | {f'{speedup:.1f}×' if speedup else '–'} |")
+                     f"{clrs if clrs is not None else '–'} | {f'{speedup:.1f}×' if speedup else '–'} | "
+                     f"{size} | {rate} | {load} | {loop} |")
     return lines
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,16 @@ class Trajectory:
     @property
     def num_nodes(self) -> int:
         return int(self.inputs["pos"].shape[0])
+
+    @property
+    def stored_bytes(self) -> int:
+        """Bytes its arrays occupy, i.e. what generating it had to write: unlike ``nbytes``, a
+        broadcast (stride-0) axis, such as the constant ``A_t`` hint of SCC, counts once."""
+        return sum(
+            array.itemsize * math.prod(size for size, stride in zip(array.shape, array.strides) if stride)
+            for stage in (self.inputs, self.hints, self.outputs)
+            for array in stage.values()
+        )
 
     def probe(self, name: str) -> np.ndarray:
         """Look a probe up by name in whichever stage holds it."""
