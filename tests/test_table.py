@@ -42,6 +42,7 @@ def test_report_lists_each_cell_with_its_alignment_term(tmp_path: Path) -> None:
                   "final_loss": sum(parts.values()), "final_loss_parts": parts, "train_seconds": 600.0}
         if column == "dear-align":  # recorded with the tail mean, which the report prefers
             record["tail_loss_parts"] = {"loss": 0.12, "pi": 0.1, "align": 0.02}
+            record["tail_solver"] = {"iterations_mean": 38.0, "converged_fraction": 0.25, "residual_max": 0.1}
         (cells / f"mst_prim__{column}__seed0.json").write_text(json.dumps(record))
     rows = [line for line in training_section(tmp_path, "cpu") if line.startswith("| mst_prim")]
     from dear.bench import figures
@@ -49,8 +50,8 @@ def test_report_lists_each_cell_with_its_alignment_term(tmp_path: Path) -> None:
     for draw in (figures.scores_vs_size, figures.solver_vs_size):
         assert draw(tmp_path, "cpu", tmp_path / "plots" / f"{draw.__name__}.png").stat().st_size > 1000
         assert draw(tmp_path, "paper", tmp_path / "plots" / "none.png") is None  # no cells, no figure
-    assert rows == ["| mst_prim | dear | 0 | 10.0 | 0.2000* | 0.900 | 0.700 | 30.0 | 50% |",
-                    "| mst_prim | dear-align | 0 | 10.0 | 0.1200 (align 0.0200) | 0.900 | 0.700 | 30.0 | 50% |"]
+    assert rows == ["| mst_prim | dear | 0 | 10.0 | 0.2000* | 0.900 | – | 0.700 | 30.0 | 50% |",
+                    "| mst_prim | dear-align | 0 | 10.0 | 0.1200 (align 0.0200) | 0.900 | 25% | 0.700 | 30.0 | 50% |"]
 
 
 def test_tail_losses_average_the_last_fifth_of_logged_steps() -> None:
@@ -58,6 +59,13 @@ def test_tail_losses_average_the_last_fifth_of_logged_steps() -> None:
     metrics.append({"step": 250, "best_val_score": 0.5})  # an evaluation line: no loss
     assert table.tail_losses(metrics) == {"loss": 8.5, "pi": 4.25}
     assert table.tail_losses([]) == {}
+
+
+def test_tail_solver_averages_the_training_solver_of_equilibrium_models_only() -> None:
+    nar = [{"step": 25 * (i + 1), "loss": 1.0} for i in range(10)]
+    dear = [m | {"iterations_mean": 40.0 - i, "converged_fraction": i / 10, "residual_max": 0.1} for i, m in enumerate(nar)]
+    assert table.tail_solver(nar) == {}
+    assert table.tail_solver(dear) == pytest.approx({"iterations_mean": 31.5, "converged_fraction": 0.85, "residual_max": 0.1})
 
 
 def test_rows_of_other_cases_survive_a_new_run(tmp_path: Path) -> None:

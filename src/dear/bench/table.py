@@ -63,13 +63,28 @@ def grid(algorithms: Sequence[str], columns: Sequence[str], seeds: int) -> list[
 TAIL_FRACTION = 0.2
 
 
+#: The solver's per-step training logs (equilibrium models) that :func:`tail_solver` averages.
+SOLVER_LOGS = ("iterations_mean", "converged_fraction", "residual_max")
+
+
+def _tail(metrics: Sequence[dict]) -> list[dict]:
+    logged = [m for m in metrics if "loss" in m]
+    return logged[-max(1, round(TAIL_FRACTION * len(logged))):] if logged else []
+
+
 def tail_losses(metrics: Sequence[dict]) -> dict[str, float]:
     """Mean of every loss term over the last ``TAIL_FRACTION`` of the logged steps (``loss`` is
     the total): one batch's loss is too noisy to compare two cells by."""
-    logged = [m for m in metrics if "loss" in m]
-    tail = logged[-max(1, round(TAIL_FRACTION * len(logged))):] if logged else []
+    tail = _tail(metrics)
     terms = [k for k in (tail[-1] if tail else {}) if k == "loss" or k.startswith("loss_")]
     return {k.removeprefix("loss_"): sum(m[k] for m in tail) / len(tail) for k in terms}
+
+
+def tail_solver(metrics: Sequence[dict]) -> dict[str, float]:
+    """The training solver over the same tail: whether DEAR trained at an equilibrium at all
+    (the implicit gradient is only exact where the solve converged)."""
+    tail = [m for m in _tail(metrics) if all(k in m for k in SOLVER_LOGS)]
+    return {k: sum(m[k] for m in tail) / len(tail) for k in SOLVER_LOGS} if tail else {}
 
 
 def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, sizes: Sequence[int], samples: int) -> Path:
@@ -102,6 +117,7 @@ def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, size
     record = {"cell": cell.__dict__, "profile": profile, "train": summary, "eval": evaluation,
               "final_loss": metrics[-1]["loss"] if metrics else None,
               "tail_loss_parts": tail_losses(metrics),
+              "tail_solver": tail_solver(metrics),
               "final_loss_parts": {k[5:]: v for k, v in metrics[-1].items() if k.startswith("loss_")} if metrics else {},
               "train_seconds": metrics[-1].get("seconds") if metrics else None,
               "config": json.loads((run_dir / "config.json").read_text())}
