@@ -125,3 +125,19 @@ def test_bench_report_refreshes_the_aggregate_table(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "table_cpu.json").read_text())
     assert summary["bfs"]["nar"]["64"]["n"] == 1
     assert "bfs" in (tmp_path / "table_cpu.md").read_text()
+
+
+def test_published_figures_sit_beside_our_cells_at_64(tmp_path: Path) -> None:
+    from dear.bench.report import table_section
+
+    cells = tmp_path / "table" / "cpu"
+    cells.mkdir(parents=True)
+    for seed, score in enumerate((0.5, 0.6)):
+        record = {"cell": {"algorithm": "bfs", "column": "dem", "seed": seed}, "train": {"best_val_score": 0.9},
+                  "eval": {"64": {"score": score}, "128": {"score": 0.1}}}
+        (cells / f"bfs__dem__seed{seed}.json").write_text(json.dumps(record))
+    lines = table_section(tmp_path, "cpu")
+    header = next(line for line in lines if line.startswith("| algorithm | blog DEM"))
+    assert header.endswith("| ours dem |")  # only the columns that have cells
+    assert "| bfs | 53.8% | 100% / 100% | 55.0% [2] |" in lines
+    assert "| dfs | 5.0% | 7% / 48% | – |" in lines
