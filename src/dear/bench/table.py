@@ -100,6 +100,7 @@ def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, size
         raise ValueError(f"{cell.name} aligns to {cell.partner_dir(run_dir)}, which has not finished training")
     if not (run_dir / "train_summary.json").exists():
         resume = (run_dir / "checkpoint" / "state.json").exists()
+        tqdm.write(f"{'resuming' if resume else 'training'} {cell.name} (log: {log})")
         if run_dir.exists() and not resume:
             for leftover in run_dir.iterdir():  # killed before its first checkpoint: start afresh
                 if leftover.is_file():
@@ -125,6 +126,7 @@ def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, size
     tmp = result_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=2))
     tmp.replace(result_path)
+    tqdm.write(f"finished {cell.name}: " + ", ".join(f"@{size} {result['score']:.3f}" for size, result in evaluation.items()))
     return result_path
 
 
