@@ -141,3 +141,16 @@ def test_published_figures_sit_beside_our_cells_at_64(tmp_path: Path) -> None:
     assert header.endswith("| ours dem |")  # only the columns that have cells
     assert "| bfs | 53.8% | 100% / 100% | 55.0% [2] |" in lines
     assert "| dfs | 5.0% | 7% / 48% | – |" in lines
+
+
+def test_a_large_gap_to_a_published_figure_is_written_down(tmp_path: Path) -> None:
+    from dear.bench.report import table_section
+
+    cells = tmp_path / "table" / "cpu"
+    cells.mkdir(parents=True)
+    for score, expect in ((0.6, False), (0.9, True)):  # blog DEM on bfs: 53.8%, gap threshold 15 points
+        record = {"cell": {"algorithm": "bfs", "column": "dem", "seed": 0}, "train": {"best_val_score": 0.9},
+                  "eval": {"64": {"score": score}}}
+        (cells / "bfs__dem__seed0.json").write_text(json.dumps(record))
+        found = [line for line in table_section(tmp_path, "cpu") if line.startswith("*bfs, ours dem")]
+        assert bool(found) == expect
