@@ -63,6 +63,16 @@ def _load(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+#: Data-benchmark fields that rows of older runs may lack, in table order, with their format.
+OPTIONAL_DATA_FIELDS = (("megabytes_per_sample", ".3g"), ("megabytes_per_s", ",.0f"),
+                        ("load_average_1min", ".2f"), ("python_loop_s", ".3f"))
+
+
+def _recorded(row: dict, key: str, spec: str) -> str:
+    """``row[key]`` formatted, or – for a row measured before the field existed."""
+    return format(row[key], spec) if key in row else "–"
+
+
 def data_section(results: Path) -> list[str]:
     bench = _load(results / "bench_data.json")
     if not bench:
@@ -80,14 +90,10 @@ def data_section(results: Path) -> list[str]:
     for row in bench["rows"]:
         clrs = row.get("clrs_samples_per_s")
         speedup = row.get("speedup")
-        cpu = f"{row['samples_per_cpu_s']:,.0f}" if "samples_per_cpu_s" in row else "–"
-        size = f"{row['megabytes_per_sample']:.3g}" if "megabytes_per_sample" in row else "–"
-        rate = f"{row['megabytes_per_s']:,.0f}" if "megabytes_per_s" in row else "–"
-        load = f"{row['load_average_1min']:.2f}" if "load_average_1min" in row else "–"
-        loop = f"{row['python_loop_s']:.3f}" if "python_loop_s" in row else "–"
-        lines.append(f"| {row['algorithm']} | {row['n']} | {row['samples_per_s']:,.0f} | {cpu} | "
-                     f"{clrs if clrs is not None else '–'} | {f'{speedup:.1f}×' if speedup else '–'} | "
-                     f"{size} | {rate} | {load} | {loop} |")
+        optional = " | ".join(_recorded(row, key, spec) for key, spec in OPTIONAL_DATA_FIELDS)
+        lines.append(f"| {row['algorithm']} | {row['n']} | {row['samples_per_s']:,.0f} | "
+                     f"{_recorded(row, 'samples_per_cpu_s', ',.0f')} | "
+                     f"{clrs if clrs is not None else '–'} | {f'{speedup:.1f}×' if speedup else '–'} | {optional} |")
     return lines
 
 

@@ -70,4 +70,3 @@ def active_subgraph(graph: EncodedGraph, active: torch.Tensor | None) -> tuple[R
     if active is None or bool(active.all()):
         return ALL_ROWS, ALL_ROWS
     return active.nonzero().squeeze(1), active[graph.edge_index[1]].nonzero().squeeze(1)
-
