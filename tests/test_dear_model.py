@@ -29,6 +29,24 @@ def test_eval_mode_uses_the_eval_solver_limits() -> None:
         assert model(batch).diagnostics["iterations_max"] == 7
 
 
+def test_eval_patience_reaches_the_solver_in_eval_mode_only(monkeypatch) -> None:
+    import dear.models.dear as module
+
+    seen, original = [], module.solve
+
+    def recording_solve(*args, **kwargs):
+        seen.append(kwargs.get("patience", 0))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, "solve", recording_solve)
+    model, batch = _dear(eval_patience=4), _batch()
+    model(batch)
+    model.eval()
+    with torch.no_grad():
+        assert "stalled_fraction" in model(batch).diagnostics
+    assert seen == [0, 4]
+
+
 def test_state_noise_acts_in_training_only() -> None:
     model = _dear(state_noise=1.0, max_iter=5, eval_max_iter=5)
     batch = _batch()

@@ -239,6 +239,7 @@ def test_trajectory_carries_gradient_only_when_unrolled():
         ({"backward": "exact"}, "ift, phantom, unroll"),
         ({"tol": 0.0}, "tol"),
         ({"max_iter": 0}, "max_iter"),
+        ({"patience": -1}, "patience"),
         ({"m": 0}, "m must"),
         ({"damping": 1.5}, "damping"),
         ({"phantom_steps": 0}, "phantom_steps"),
@@ -285,12 +286,44 @@ def test_nan_stops_only_its_graph_and_is_not_converged(solver):
     assert torch.isfinite(z).all()
 
 
+def test_patience_stops_a_circling_graph_as_stalled_and_lets_the_other_converge():
+    """Graph 1 flips between 1 and 5 for ever (residual 0.8, 4, 0.8, ...): with patience it
+    stops ``patience`` calls after its lowest residual, stalled and not converged."""
+    batch = torch.tensor([0, 0, 1, 1])
+    circling = (batch == 1)[:, None]
+
+    def f(z):
+        return torch.where(circling, 6 - z, 0.5 * z + 1)
+
+    z0 = torch.ones(4, 3, dtype=DTYPE)
+    with torch.no_grad():
+        _, without = solve(f, z0, batch, solver="fixed_point", tol=1e-8, max_iter=60)
+        z, info = solve(f, z0, batch, solver="fixed_point", tol=1e-8, max_iter=60, patience=5)
+    assert without.iterations.tolist()[1] == 60 and not without.stalled.any()
+    assert info.converged.tolist() == [True, False] and info.stalled.tolist() == [False, True]
+    assert info.iterations.tolist() == [without.iterations.tolist()[0], 1 + 5]
+    torch.testing.assert_close(z[:2], torch.full((2, 3), 2.0, dtype=DTYPE))  # 0.5 z + 1 = z
+    assert (z[2:] == 5).all()  # the state whose residual the sixth call measured
+    assert info.summary()["stalled_fraction"] == 0.5
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_patience_never_stops_a_graph_that_keeps_improving(solver):
+    f = ContractiveMap([3, 3], [0.5, 0.95])
+    with torch.no_grad():
+        z, info = solve(f, f.zeros(), f.batch, solver=solver, tol=1e-10, max_iter=300, patience=2)
+        expected, reference = solve(f, f.zeros(), f.batch, solver=solver, tol=1e-10, max_iter=300)
+    assert info.converged.all() and not info.stalled.any()
+    assert torch.equal(info.iterations, reference.iterations) and torch.equal(z, expected)
+
+
 def test_summary_for_logging():
     f = ContractiveMap([3, 4], [0.6, 0.9])
     z, info = solve(f, f.zeros(), f.batch, tol=1e-8, max_iter=100)
     assert isinstance(info, SolverInfo)
     summary = info.summary()
-    assert set(summary) == {"iterations_mean", "iterations_max", "residual_max", "converged_fraction"}
+    assert set(summary) == {"iterations_mean", "iterations_max", "residual_max", "converged_fraction",
+                            "stalled_fraction"}
     assert summary["converged_fraction"] == 1.0 and summary["residual_max"] < 1e-8
     z.sum().backward()
     assert "backward_converged_fraction" in info.summary()

@@ -59,6 +59,7 @@ TRAIN_FLAGS = {
     "max_iter": (int, "dear: solver iteration cap in training"),
     "eval_tol": (float, "dear: tolerance at evaluation"),
     "eval_max_iter": (int, "dear: iteration cap at evaluation"),
+    "eval_patience": (int, "dear: stop a graph at evaluation after K iterations with no new lowest residual"),
     "backward": (str, "dear: gradient (ift = implicit differentiation, phantom = 1-step)"),
     "anderson_m": (int, "dear: Anderson memory"),
     "jacobian_weight": (float, "dear: Hutchinson Jacobian regulariser weight (paper: 1e-4)"),
@@ -96,14 +97,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from dear.run import evaluate_run
+    from dear.run import EVAL_SETTINGS, evaluate_run
 
     result = evaluate_run(Path(args.run_dir), sizes=args.sizes, samples=args.samples, seed=args.seed,
-                          eval_tol=args.tol, eval_max_iter=args.max_iter)
+                          eval_tol=args.tol, eval_max_iter=args.max_iter, eval_patience=args.patience)
     print(f"{'size':>6} {'score':>8}  diagnostics")
     for size, entry in result.items():
         extra = ", ".join(f"{k}={v:.3g}" for k, v in entry.items()
-                          if k not in ("score", "probes", "samples", "eval_tol", "eval_max_iter"))
+                          if k not in ("score", "probes", "samples", *EVAL_SETTINGS))
         print(f"{size:>6} {entry['score']:8.3f}  {extra}")
     return 0
 
@@ -167,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=3, help="seed of the test graphs (default 3, the table's)")
     p.add_argument("--tol", type=float, default=None, help="dear/dem: solver tolerance (default: the run's eval_tol)")
     p.add_argument("--max-iter", type=int, default=None, help="dear/dem: solver iteration cap (default: the run's)")
+    p.add_argument("--patience", type=int, default=None,
+                   help="dear: stop a graph after K iterations without a new lowest residual, reported as "
+                        "stalled (default: the run's eval_patience, 0 = off)")
     p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("solve", help="run a pretrained reasoner on your graph (edge list, GraphML, JSON)")
@@ -198,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5, help="inference: timed calls (median and IQR reported)")
     p.add_argument("--dear-column", default="dear",
                    help="inference, tolerance: the table column standing for DEAR (e.g. dear-jac)")
+    p.add_argument("--patience", type=int, default=0,
+                   help="tolerance: also stop graphs after K iterations with no new lowest residual (0: off)")
     p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("demo", help="a few minutes end to end: data, train NAR and DEAR, compare, solve")

@@ -51,6 +51,7 @@ class TrainConfig:
     max_iter: int = 40
     eval_tol: float = 1e-3
     eval_max_iter: int = 64
+    eval_patience: int = 0  # 0: no stall test at evaluation
     backward: str = "ift"
     anderson_m: int = 6
     jacobian_weight: float = 0.0
@@ -78,8 +79,9 @@ class TrainConfig:
         for name in ("steps", "batch_size", "train_samples", "val_samples", "test_samples", "hidden"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be non-negative, got {self.seed}")
+        for name in ("seed", "eval_patience"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
         if self.hidden > MAX_HIDDEN:
             raise ValueError(f"hidden must be at most {MAX_HIDDEN}, got {self.hidden}")
         if self.align and self.model != "dear":

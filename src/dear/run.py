@@ -16,19 +16,26 @@ from dear.train import default_device, load_split
 TEST_SEED = 3
 
 
-def load_run(run_dir: Path, eval_tol: float | None = None, eval_max_iter: int | None = None) -> tuple[TrainConfig, Reasoner]:
+#: Evaluation solver settings a caller may replace (DEAR; DEM reads the first two).
+EVAL_SETTINGS = ("eval_tol", "eval_max_iter", "eval_patience")
+
+
+def load_run(run_dir: Path, **eval_settings: float | None) -> tuple[TrainConfig, Reasoner]:
     """Config and best weights of a run; clear errors for anything missing or corrupt.
-    ``eval_tol``/``eval_max_iter`` replace the run's evaluation solver limits (DEAR, DEM)."""
+    ``eval_settings`` (names in :data:`EVAL_SETTINGS`) replace the run's evaluation solver
+    settings; None keeps the run's own."""
     run_dir = Path(run_dir)
+    unknown = sorted(set(eval_settings) - set(EVAL_SETTINGS))
+    if unknown:
+        raise ValueError(f"unknown evaluation setting(s) {unknown}; allowed: {', '.join(EVAL_SETTINGS)}")
     if not (run_dir / "config.json").exists():
         raise ValueError(f"{run_dir} is not a run directory (no config.json)")
     if not (run_dir / "model.safetensors").exists():
         raise ValueError(f"{run_dir} has no model.safetensors (training did not reach its first evaluation)")
     config = TrainConfig.load(run_dir / "config.json")
-    if eval_tol is not None:
-        config.eval_tol = eval_tol
-    if eval_max_iter is not None:
-        config.eval_max_iter = eval_max_iter
+    for name, value in eval_settings.items():
+        if value is not None:
+            setattr(config, name, value)
     config.validate()
     model = build_model(config)
     load_weights(model, run_dir / "model.safetensors")
@@ -46,11 +53,11 @@ def eval_batch_size(algorithm: str, n: int, hidden: int) -> int:
 
 
 def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,
-                 batch_size: int | None = None, eval_tol: float | None = None,
-                 eval_max_iter: int | None = None) -> dict[str, dict]:
+                 batch_size: int | None = None, **eval_settings: float | None) -> dict[str, dict]:
     """Score the run at every size on fresh graphs (``seed`` fixes them) and merge into ``eval.json``;
-    each entry records the solver limits it was measured with."""
-    results = score_run(run_dir, sizes, samples, seed, batch_size, eval_tol, eval_max_iter)
+    each entry records the solver settings it was measured with (``eval_settings`` as in
+    :func:`load_run`)."""
+    results = score_run(run_dir, sizes, samples, seed, batch_size, **eval_settings)
     path = Path(run_dir) / "eval.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     write_json(path, previous | results)
@@ -58,12 +65,11 @@ def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 
 
 
 def score_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,
-              batch_size: int | None = None, eval_tol: float | None = None,
-              eval_max_iter: int | None = None) -> dict[str, dict]:
+              batch_size: int | None = None, **eval_settings: float | None) -> dict[str, dict]:
     """:func:`evaluate_run` without touching the run directory (for sweeps over solver limits)."""
     if samples < 1:
         raise ValueError(f"samples must be positive, got {samples}")
-    config, model = load_run(run_dir, eval_tol, eval_max_iter)
+    config, model = load_run(run_dir, **eval_settings)
     device = default_device()
     model.to(device)
     results = {}
@@ -71,5 +77,5 @@ def score_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100
         data = load_split(config.algorithm, samples, (size, size), seed, hints=model.uses_hints)
         graphs = batch_size or eval_batch_size(config.algorithm, size, config.hidden)
         results[str(size)] = evaluate_model(model, data, graphs, device) | {
-            "eval_tol": config.eval_tol, "eval_max_iter": config.eval_max_iter}
+            name: getattr(config, name) for name in EVAL_SETTINGS}
     return results

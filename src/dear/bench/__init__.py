@@ -33,7 +33,8 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
         from dear.bench.tolerance import run_tolerance_benchmark
 
         run_tolerance_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes or (64,),
-                                runs=Path("runs/table") / args.profile, column=args.dear_column)
+                                runs=Path("runs/table") / args.profile, column=args.dear_column,
+                                patience=args.patience)
     elif what == "large-graph":
         from dear.bench.inference import large_graph_benchmark
 

@@ -218,20 +218,30 @@ def tolerance_section(results: Path, out: Path) -> list[str]:
     if not bench:
         return ["*Not measured yet: run `dear bench tolerance`.*"]
     rows = bench["rows"]
-    algorithms = ",".join(dict.fromkeys(r["algorithm"] for r in rows))
-    sizes = ",".join(str(n) for n in sorted({r["n"] for r in rows}))
-    lines = [f"Command: `dear bench tolerance --algorithms {algorithms} --sizes {sizes}` → `results/bench_tolerance.json`, "
+    commands = []
+    for patience in sorted({r.get("patience", 0) for r in rows}):
+        sweep = [r for r in rows if r.get("patience", 0) == patience]
+        algorithms = ",".join(dict.fromkeys(r["algorithm"] for r in sweep))
+        sizes = ",".join(str(n) for n in sorted({r["n"] for r in sweep}))
+        stall = f" --patience {patience}" if patience else ""
+        commands.append(f"`dear bench tolerance --algorithms {algorithms} --sizes {sizes}{stall}`")
+    lines = [f"Commands: {'; '.join(commands)} → `results/bench_tolerance.json`, "
              "`results/plots/tolerance_tradeoff.png`. The table's test graphs (seed "
              f"{bench['meta']['test_seed']}, {rows[0]['samples']} per size), DEAR re-solved at each relative "
              "tolerance (the published code's `f_tol` is 0.1), cap as trained. One DEAR iteration costs one "
              "processor call, as one NAR step does, so *iterations / T* is the load-independent part of the "
              "time ratio. Scores are re-measured with the current code, so the tol-1e-3 row can differ from "
-             "the table's in the third decimal (non-converged solves amplify float rounding).", "",
-             "| algorithm | column | n | tol | score | iterations (mean / max) | converged | iterations / T | NAR score | NAR T |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "the table's in the third decimal (non-converged solves amplify float rounding). *Patience* K > 0 "
+             "adds the solver's stall test: a graph stops, reported stalled (not converged), after K "
+             "iterations without a new lowest residual; – is off.", "",
+             "| algorithm | column | n | tol | patience | score | iterations (mean / max) | converged | stalled "
+             "| iterations / T | NAR score | NAR T |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['algorithm']} | {r['column']} | {r['n']} | {r['tol']:g} | {r['score']:.3f} | "
+        patience, stalled = (str(r["patience"]), f"{r['stalled_fraction']:.0%}") if r.get("patience") else ("–", "–")
+        lines.append(f"| {r['algorithm']} | {r['column']} | {r['n']} | {r['tol']:g} | {patience} | {r['score']:.3f} | "
                      f"{r['iterations_mean']:.1f} / {r['iterations_max']:.0f} | {r['converged_fraction']:.0%} | "
+                     f"{stalled} | "
                      f"{r['iterations_mean'] / r['nar_steps_mean']:.2f} | {r['nar_score']:.3f} | {r['nar_steps_mean']:.1f} |")
     figure = os.path.relpath(results / "plots" / "tolerance_tradeoff.png", out.parent)
     return [*lines, "", f"![DEAR score vs solver iterations]({figure})"]

@@ -6,6 +6,8 @@ The published code stops its forward solve at a relative residual of 0.1 (``f_to
 ``configs/deq.yaml``); ours evaluates at 1e-3. One DEAR iteration is one processor call, as one
 NAR step is, so iterations against T is the machine-independent part of the inference-time
 comparison (wall time is ``dear bench inference``'s job); this sweep can run on a busy machine.
+With ``patience`` the sweep also stops graphs whose residual stalls (``solve``'s stall test):
+the rows say what that saves in iterations and costs in score.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ TOLERANCES = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3)
 
 
 def _case(row: dict) -> tuple:
-    return row["algorithm"], row["column"], row["n"], -row["tol"]
+    return row["algorithm"], row["column"], row["n"], row.get("patience", 0), -row["tol"]
 
 
 def run_tolerance_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Sequence[int] = (64,), samples: int = 100,
                             tolerances: Sequence[float] = TOLERANCES, runs: Path | None = None,
-                            column: str = "dear") -> list[dict]:
+                            column: str = "dear", patience: int = 0) -> list[dict]:
     """Sweep every algorithm with a trained (``column``, nar) pair; writes ``bench_tolerance.*``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -48,11 +50,12 @@ def run_tolerance_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
         steps = np.mean([t.length for t in load_split(algorithm, samples, (size, size), TEST_SEED, hints=False)])
         nar_score = score_run(nar_dir, (size,), samples)[str(size)]["score"]
         for tol in tolerances:
-            result = score_run(dear_dir, (size,), samples, eval_tol=tol)[str(size)]
+            result = score_run(dear_dir, (size,), samples, eval_tol=tol, eval_patience=patience)[str(size)]
             rows.append({
-                "algorithm": algorithm, "column": column, "n": size, "tol": tol, "score": result["score"],
-                "iterations_mean": result["iterations_mean"], "iterations_max": result["iterations_max"],
-                "converged_fraction": result["converged_fraction"], "residual_max": result["residual_max"],
+                "algorithm": algorithm, "column": column, "n": size, "tol": tol, "patience": patience,
+                "score": result["score"], "iterations_mean": result["iterations_mean"],
+                "iterations_max": result["iterations_max"], "converged_fraction": result["converged_fraction"],
+                "stalled_fraction": result["stalled_fraction"], "residual_max": result["residual_max"],
                 "eval_max_iter": result["eval_max_iter"], "nar_score": nar_score, "nar_steps_mean": float(steps),
                 "samples": samples, "dear_model": str(dear_dir), "nar_model": str(nar_dir),
             })
@@ -64,7 +67,8 @@ def run_tolerance_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
     write_rows(out_dir / "bench_tolerance.json", meta, rows)
     curves, references = {}, {}
     for row in rows:
-        label = f"{row['algorithm']} {row['column']} @{row['n']}"
+        stall = f" patience {row['patience']}" if row.get("patience") else ""
+        label = f"{row['algorithm']} {row['column']}{stall} @{row['n']}"
         curves.setdefault(label, []).append((row["iterations_mean"], row["score"]))
         references[label] = (row["nar_steps_mean"], row["nar_score"])
     (out_dir / "plots").mkdir(exist_ok=True)

@@ -26,6 +26,7 @@ def solve(
     solver: str = "anderson",
     tol: float = 1e-3,
     max_iter: int = 40,
+    patience: int = 0,
     backward: str = "ift",
     m: int = 6,
     damping: float = 1.0,
@@ -41,6 +42,9 @@ def solve(
     (None: one graph). A graph stops once its relative residual ``||f(z)-z|| / ||f(z)||`` is
     below ``tol`` (converged) or its state holds NaN/Inf (not converged, residual ``inf``); its
     rows are then frozen. The loop ends when every graph stopped or after ``max_iter`` f-calls.
+    patience: when > 0, a graph whose lowest residual has not improved for ``patience`` f-calls
+    in a row stops too, reported in ``info.stalled`` (not converged): a solve circling at a
+    residual it will not leave costs no more iterations (0: off, iterate to ``max_iter``).
     ``f`` always sees all ``N`` rows; with ``f_accepts_mask=True`` it is called as
     ``f(z, active)`` with ``active`` (bool ``[N]``) marking rows of graphs still iterating, so a
     model can skip work on frozen graphs: what it returns in inactive rows is ignored.
@@ -51,7 +55,7 @@ def solve(
 
     backward (only when autograd is recording; otherwise ``z*`` is returned as found):
     ``"ift"`` solves under no_grad and returns ``f(z*)`` whose gradient is the implicit one,
-    computed by an adjoint solve with the same solver, ``tol`` and ``max_iter`` (its info lands
+    computed by an adjoint solve with the same solver and limits (its info lands
     in ``info.backward``); ``"phantom"`` returns ``phantom_steps`` differentiable steps
     ``z + phantom_damping (f(z) - z)`` from ``z*``; ``"unroll"`` backpropagates through every
     iteration (memory grows with iterations: for tests and the DEM baseline).
@@ -63,12 +67,13 @@ def solve(
     Unknown option names and values raise ``ValueError`` naming the allowed ones.
     """
     _check_options(
-        unknown, solver, backward, tol, max_iter, m, damping, phantom_steps, phantom_damping,
+        unknown, solver, backward, tol, max_iter, patience, m, damping, phantom_steps, phantom_damping,
         return_trajectory,
     )
     batch, num_graphs = _graph_index(z0, batch)
     call = _checked_map(f, f_accepts_mask)
-    forward = partial(find_fixed_point, batch=batch, num_graphs=num_graphs, tol=tol, max_iter=max_iter)
+    forward = partial(find_fixed_point, batch=batch, num_graphs=num_graphs, tol=tol, max_iter=max_iter,
+                      patience=patience)
 
     def new_rule() -> UpdateRule:
         return SOLVERS[solver](batch, num_graphs, m, damping)
@@ -105,6 +110,7 @@ def _check_options(
     backward: str,
     tol: float,
     max_iter: int,
+    patience: int,
     m: int,
     damping: float,
     phantom_steps: int,
@@ -119,8 +125,8 @@ def _check_options(
         raise ValueError(f"unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
     if backward not in BACKWARDS:
         raise ValueError(f"unknown backward {backward!r}; allowed: {', '.join(BACKWARDS)}")
-    counts = (("max_iter", max_iter, 1), ("m", m, 1), ("phantom_steps", phantom_steps, 1),
-              ("return_trajectory", return_trajectory, 0))
+    counts = (("max_iter", max_iter, 1), ("patience", patience, 0), ("m", m, 1),
+              ("phantom_steps", phantom_steps, 1), ("return_trajectory", return_trajectory, 0))
     for name, value, least in counts:
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise ValueError(f"{name} must be an int >= {least}, got {value!r}")

@@ -1,8 +1,8 @@
 """The root-finding loop shared by every solver, forward and adjoint alike.
 
 It owns what must not differ between solvers: the per-graph relative-residual test, freezing
-converged (or blown-up) graphs, the early exit once every graph stopped, the iteration counts
-and the sampled trajectory.
+converged, stalled or blown-up graphs, the early exit once every graph stopped, the iteration
+counts and the sampled trajectory.
 """
 
 from __future__ import annotations
@@ -30,23 +30,33 @@ def find_fixed_point(
     tol: float,
     max_iter: int,
     num_states: int,
+    patience: int,
 ) -> tuple[Tensor, SolverInfo]:
     """Iterate ``rule`` from ``z0`` until every graph's residual is below ``tol`` or ``max_iter``
-    f-calls were made. A stopped graph's rows keep the state whose residual was measured."""
+    f-calls were made. With ``patience`` > 0 a graph also stops, stalled and not converged, once
+    ``patience`` f-calls in a row brought no new lowest residual. A stopped graph's rows keep
+    the state whose residual was measured."""
     device = z0.device
     active = torch.ones(num_graphs, dtype=torch.bool, device=device)
     converged = torch.zeros_like(active)
+    stalled = torch.zeros_like(active)
     iterations = torch.full((num_graphs,), max_iter, dtype=torch.long, device=device)
     residual_dtype = torch.promote_types(z0.dtype, torch.float32)
     residual = torch.full((num_graphs,), torch.inf, dtype=residual_dtype, device=device)
+    lowest, since_lowest = residual.clone(), torch.zeros_like(iterations)
     x, visited = z0, [z0]
     for k in range(1, max_iter + 1):
         fx = f(x, active[batch])
         current = relative_residual(fx, x, batch, num_graphs)
         residual = torch.where(active, current, residual)
         reached = active & (current < tol)
-        stopped = reached | (active & torch.isinf(current))
+        improved = current < lowest
+        lowest = torch.where(improved, current, lowest)
+        since_lowest = torch.where(improved, 0, since_lowest + 1)
+        stalling = active & ~reached & (since_lowest >= patience) if patience else torch.zeros_like(active)
+        stopped = reached | stalling | (active & torch.isinf(current))
         converged |= reached
+        stalled |= stalling
         iterations = torch.where(stopped, k, iterations)
         active = active & ~stopped
         if k == max_iter or not bool(active.any()):
@@ -55,7 +65,7 @@ def find_fixed_point(
         x = torch.where(rows[:, None], rule.step(x, fx, active, rows), x)
         if num_states:
             visited.append(x)
-    return x, SolverInfo(iterations, residual, converged, sample_states(visited, num_states))
+    return x, SolverInfo(iterations, residual, converged, stalled, sample_states(visited, num_states))
 
 
 def sample_states(visited: list[Tensor], count: int) -> list[Tensor]:

@@ -2,8 +2,8 @@
 
 Inputs are re-injected at every call (they are part of the processor's ``z``), ``h₀ = 0``,
 and each graph of a batch converges and stops on its own. Training and evaluation use their
-own solver settings (``tol``/``max_iter`` vs ``eval_tol``/``eval_max_iter``), switched by
-``train()``/``eval()``; Gaussian state noise and stochastic extra steps act in training only,
+own solver settings (``tol``/``max_iter`` vs ``eval_tol``/``eval_max_iter``/``eval_patience``),
+switched by ``train()``/``eval()``; Gaussian state noise and stochastic extra steps act in training only,
 and so does ``--align``: the solve's trajectory is aligned to a frozen pretrained NAR's steps.
 """
 
@@ -34,6 +34,7 @@ class DEAR(Reasoner):
         max_iter: int = 40,
         eval_tol: float = 1e-3,
         eval_max_iter: int = 64,
+        eval_patience: int = 0,
         backward: str = "ift",
         anderson_m: int = 6,
         jacobian_weight: float = 0.0,
@@ -48,8 +49,8 @@ class DEAR(Reasoner):
         self.alignment = NARAlignment(align, algorithm, hidden) if align else None
         self.align_weight = align_weight
         self.solver_options = {"solver": solver, "m": anderson_m, "backward": backward}
-        self.train_limits = (tol, max_iter)
-        self.eval_limits = (eval_tol, eval_max_iter)
+        self.train_limits = {"tol": tol, "max_iter": max_iter}
+        self.eval_limits = {"tol": eval_tol, "max_iter": eval_max_iter, "patience": eval_patience}
         self.jacobian_weight = jacobian_weight
         self.state_noise = state_noise
         self.stochastic_steps = stochastic_steps
@@ -60,18 +61,19 @@ class DEAR(Reasoner):
         return cls(
             config.algorithm, config.hidden, config.processor, solver=config.solver, tol=config.tol,
             max_iter=config.max_iter, eval_tol=config.eval_tol, eval_max_iter=config.eval_max_iter,
-            backward=config.backward, anderson_m=config.anderson_m, jacobian_weight=config.jacobian_weight,
+            eval_patience=config.eval_patience, backward=config.backward, anderson_m=config.anderson_m,
+            jacobian_weight=config.jacobian_weight,
             state_noise=config.state_noise, stochastic_steps=config.stochastic_steps,
             granola=config.granola, cgp=config.cgp, align=config.align, align_weight=config.align_weight,
         )
 
     def equilibrium(self, graph: EncodedGraph, num_states: int = 0) -> tuple[torch.Tensor, SolverInfo]:
         """Solve for ``h*`` with the settings of the current mode (train or eval)."""
-        tol, max_iter = self.train_limits if self.training else self.eval_limits
+        limits = self.train_limits if self.training else self.eval_limits
         z0 = graph.node.new_zeros(graph.num_nodes, self.hidden)
         return solve(
-            lambda h, active: self.processor(h, graph, active), z0, graph.batch, tol=tol, max_iter=max_iter,
-            f_accepts_mask=True, return_trajectory=num_states, **self.solver_options,
+            lambda h, active: self.processor(h, graph, active), z0, graph.batch, f_accepts_mask=True,
+            return_trajectory=num_states, **limits, **self.solver_options,
         )
 
     def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
