@@ -90,6 +90,7 @@ def test_inference_benchmark_times_the_chosen_dear_column(tmp_path: Path, smoke_
                                    dear_column="dear-jac")
     assert [(r["algorithm"], r["dear_column"], r["n"]) for r in rows] == [("bfs", "dear-jac", 8)]
     assert rows[0]["dear_iterations_mean"] >= 1 and rows[0]["nar_median_s"] > 0
+    assert rows[0]["dear_patient_iterations_mean"] <= rows[0]["dear_iterations_mean"]  # only ever stops earlier
     assert (tmp_path / "bench_inference.csv").exists()
 
 
@@ -110,6 +111,11 @@ def test_tolerance_sweep_scores_dear_at_each_tolerance_beside_nar(tmp_path: Path
     meta = json.loads((tmp_path / "bench_tolerance.json").read_text())["meta"]
     assert meta["skipped"] and meta["skipped"][0].startswith("mst_kruskal")
     assert (tmp_path / "plots" / "tolerance_tradeoff.png").stat().st_size > 1000
+    # A stall-test sweep is kept beside the plain one, not merged into it.
+    patient = run_tolerance_benchmark(tmp_path, ["bfs"], sizes=(8,), samples=4, tolerances=(1e-6,), runs=runs,
+                                      patience=1)
+    assert [(r["tol"], r.get("patience", 0)) for r in patient] == [(0.5, 0), (1e-6, 0), (1e-6, 1)]
+    assert patient[2]["iterations_mean"] <= tight["iterations_mean"]
 
 
 def test_bench_report_refreshes_the_aggregate_table(tmp_path: Path) -> None:
