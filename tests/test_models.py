@@ -112,3 +112,15 @@ def test_edge_pointer_scores_in_chunks_at_inference_match_the_whole(monkeypatch:
     assert torch.equal(torch.isinf(whole), torch.isinf(chunked))
     finite = torch.isfinite(whole)
     assert torch.allclose(whole[finite], chunked[finite], atol=1e-5)
+
+
+def test_evaluation_diagnostics_weigh_each_graph_once_whatever_the_batching() -> None:
+    """A short last batch must not count as much as a full one in the reported means."""
+    from dear.evaluate import evaluate_model
+
+    torch.manual_seed(0)
+    model = build_model(make_config("bfs", "smoke", model="nar"))
+    data = generate("bfs", 5, (4, 12), seed=1)  # ground-truth T differs between graphs
+    steps = sum(t.length for t in data) / len(data)
+    for batch_size in (1, 2, 5):
+        assert evaluate_model(model, data, batch_size)["steps_mean"] == pytest.approx(steps)

@@ -27,17 +27,21 @@ def evaluate_model(
     device = device or next(model.parameters()).device
     specs = model.output_specs()
     metrics = MetricAccumulator({name: kind for name, (_, _, kind) in specs.items()})
-    diagnostics: dict[str, list[float]] = defaultdict(list)
+    diagnostics: dict[str, list[tuple[float, int]]] = defaultdict(list)  # (batch value, graphs in batch)
     for chunk in batches(trajectories, batch_size):
         batch = collate(chunk, hints=model.uses_hints).to(device)
         prediction = model(batch)
         for name, stats in model.statistics(batch, prediction).items():
             metrics.add(name, stats)
         for key, value in prediction.diagnostics.items():
-            diagnostics[key].append(value)
+            diagnostics[key].append((value, len(chunk)))
     model.train(was_training)
     scores = metrics.scores()
     result = {"score": sum(scores.values()) / len(scores), "probes": scores, "samples": len(trajectories)}
+    # Batch means weighted by their graphs: a short last batch must not count as a full one.
     for key, values in diagnostics.items():
-        result[key] = max(values) if key.endswith("_max") else sum(values) / len(values)
+        if key.endswith("_max"):
+            result[key] = max(value for value, _ in values)
+        else:
+            result[key] = sum(value * graphs for value, graphs in values) / sum(graphs for _, graphs in values)
     return result
