@@ -160,7 +160,10 @@ def training_section(results: Path, profile: str) -> list[str]:
              "training loss (mean over the last 20% of logged steps; * marks cells that recorded only "
              "their last step's), best validation score (n=16) and, for DEAR, the training solver "
              "over the same steps (share of graphs converged within the training cap; – for cells recorded "
-             "before it was kept) and the solver at test size 64 (eval tol 1e-3, cap 64 iterations).", "",
+             "before it was kept) and the solver at test size 64 (eval tol 1e-3, cap 64 iterations). Test-time "
+             "iterations and convergence recorded before commit 8b915f8 (evaluation diagnostics weigh every "
+             "graph once) average batch means unweighted (the last 4 of 100 graphs count as 16 of 112); "
+             "scores were never affected.", "",
              "| algorithm | column | seed | train min | training loss | best val | converged in training "
              "| score @64 | DEAR iterations @64 | converged @64 |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(records, key=lambda r: (r["cell"]["algorithm"], r["cell"]["column"], r["cell"]["seed"])):
@@ -231,7 +234,7 @@ def tolerance_section(results: Path, out: Path) -> list[str]:
              "tolerance (the published code's `f_tol` is 0.1), cap as trained. One DEAR iteration costs one "
              "processor call, as one NAR step does, so *iterations / T* is the load-independent part of the "
              "time ratio. Scores are re-measured with the current code, so the tol-1e-3 row can differ from "
-             "the table's in the third decimal (non-converged solves amplify float rounding). *Patience* K > 0 "
+             "the table's in the third decimal (non-converged solves amplify float rounding); iteration and convergence figures measured before commit 8b915f8 weigh a short last batch as a full one. *Patience* K > 0 "
              "adds the solver's stall test: a graph stops, reported stalled (not converged), after K "
              "iterations without a new lowest residual; – is off.", "",
              "| algorithm | column | n | tol | patience | score | iterations (mean / max) | converged | stalled "
