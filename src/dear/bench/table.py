@@ -25,7 +25,8 @@ from dear.specs import PAPER_ALGORITHMS
 
 TABLE_MODELS = ("nar", "nar-lt", "dear")
 EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": ("nar", ["--processor", "triplet"]),
-                "dear-align": ("dear", []), "dear-jac": ("dear", ["--jacobian-weight", "0.1"])}
+                "dear-align": ("dear", []), "dear-jac": ("dear", ["--jacobian-weight", "0.1"]),
+                "dear-jac1": ("dear", ["--jacobian-weight", "1.0"])}
 #: Columns trained from another column's run of the same algorithm and seed (their ``--align`` target).
 ALIGNED_TO = {"dear-align": "nar"}
 TEST_SIZES = (64, 128)
