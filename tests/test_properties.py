@@ -7,6 +7,7 @@ meaning of the outputs on many inputs of sizes 2..64, where ties and odd graphs 
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 
 import networkx as nx
@@ -282,6 +283,22 @@ def test_generate_is_deterministic_and_prefix_stable(algorithm: str) -> None:
     assert_same_trajectories(first[:2], generate(algorithm, 2, (4, 9), seed=3))
     assert_same_trajectories(first[:1], [sample(algorithm, (4, 9), seed=3)])
     assert all(4 <= t.num_nodes <= 9 and t.algorithm == algorithm for t in first)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_generate_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    """``generate`` pauses the cyclic collector while it builds trajectories; the caller's
+    setting must come back, after an error too."""
+    was_enabled = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        generate("bfs", 3, 5, seed=0)
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError, match="bad generator option"):
+            generate("bfs", 3, 5, seed=0, p=2.0)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was_enabled else gc.disable()
 
 
 @settings(derandomize=True, max_examples=40, deadline=None)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+import contextlib
+import gc
 import operator
+from dataclasses import replace
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -75,6 +76,20 @@ def sample(algorithm: str, num_nodes: NodeCount, seed: int, **generator: object)
     return _draw(algorithm, lo, hi, np.random.default_rng(_non_negative_int("seed", seed)), generator)
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: bulk generation creates thousands of trajectories
+    (objects with dicts) that can never form cycles, yet each batch of allocations triggers a
+    collection that rescans the growing list (5-10% of the time for small samples)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def generate(
     algorithm: str, num_samples: int, num_nodes: NodeCount, seed: int, *, hints: bool = True, **generator: object
 ) -> Sequence[Trajectory]:
@@ -86,4 +101,5 @@ def generate(
     num_samples = _non_negative_int("num_samples", num_samples)
     lo, hi = _node_range(num_nodes)
     seed = _non_negative_int("seed", seed)
-    return [_draw(algorithm, lo, hi, rng, generator, hints) for rng in sample_rngs(seed, range(num_samples))]
+    with _cyclic_gc_paused():
+        return [_draw(algorithm, lo, hi, rng, generator, hints) for rng in sample_rngs(seed, range(num_samples))]
