@@ -16,6 +16,20 @@ def test_aligned_cell_trains_dear_against_the_same_seeds_nar_run(tmp_path: Path)
     assert argv[argv.index("--align") + 1] == str(tmp_path / "cpu" / "mst_prim" / "nar" / "seed2")
 
 
+@pytest.mark.parametrize("column, weight", [("dear-jac", "0.1"), ("dear-jac1", "1"), ("dear-jac0.25", "0.25")])
+def test_jacobian_columns_train_dear_with_their_weight(tmp_path: Path, column: str, weight: str) -> None:
+    argv = Cell("bfs", column, 0).command("cpu", tmp_path, resume=False)
+    assert argv[argv.index("--model") + 1] == "dear"
+    assert argv[argv.index("--jacobian-weight") + 1] == weight
+
+
+def test_other_columns_name_their_model() -> None:
+    assert table.column_model("nar-lt") == ("nar-lt", [])
+    assert table.column_model("triplet") == ("nar", ["--processor", "triplet"])
+    with pytest.raises(ValueError, match="unknown table column 'dear-jacx'"):
+        table.grid(["bfs"], ["nar", "dear-jacx"], seeds=1)
+
+
 def test_aligned_cells_wait_for_their_nar_partners(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     order: list[str] = []
     monkeypatch.setattr(table, "run_cell", lambda cell, *args: order.append(cell.name))

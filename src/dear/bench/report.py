@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+from dear.bench.data import CLRS_COUNTERPART
 from dear.bench.inference import DEAR_VARIANTS
 from dear.bench.ship import PRETRAINED_ROOT
 from dear.bench.table import aggregate, read_cells
@@ -73,27 +74,44 @@ def _recorded(row: dict, key: str, spec: str) -> str:
     return format(row[key], spec) if key in row else "–"
 
 
+def _clrs_measured_here(results: Path) -> tuple[dict, dict[tuple[str, int], float]]:
+    """``tools/clrs_sampler_rates.py``'s file: the CLRS samplers timed on this machine, if run."""
+    measured = _load(results / "bench_clrs_samplers.json") or {"meta": {}, "rows": []}
+    return measured["meta"], {(row["algorithm"], row["n"]): row["samples_per_s"] for row in measured["rows"]}
+
+
 def data_section(results: Path) -> list[str]:
     bench = _load(results / "bench_data.json")
     if not bench:
         return ["*Not measured yet: run `dear bench data`.*"]
+    here_meta, here = _clrs_measured_here(results)
+    here_note = (f"dm-clrs {here_meta['clrs']}, py loop {here_meta['python_loop_s']:.3f} s, "
+                 f"{here_meta['repeats']} repeats of ~{here_meta['seconds_per_call']:g} s" if here_meta else "not run")
     lines = [f"Command: `dear bench data` → `results/bench_data.json`. Machine: {bench.get('meta', {})}.", "",
              "Median over repeats of wall-clock samples/s (the speed-up's basis) and of samples per CPU "
              "second of the process (close to the former on an idle machine; robust on a busy one). "
+             "*CLRS (reference)* is the fixed figure of DESIGN.md §6 / issue #3, measured by the maintainers "
+             "on another instance of this machine type; *CLRS here* is the CLRS-30 samplers timed on this "
+             "instance in the same sitting by `tools/clrs_sampler_rates.py` (dm-clrs in a throwaway "
+             f"environment; {here_note}), the like-for-like comparison, since instances of this "
+             "type differ by up to 2× in single-core speed. "
              "MB/sample is the mean size of a trajectory's arrays, i.e. what the sampler must write: "
              "where the hints are dense (mst_kruskal's `in_mst_h` is T × n × n floats) that volume, "
              "not the algorithm, sets the rate. *py loop* is the run's yardstick of single-core speed "
-             "(best seconds of a fixed pure-Python loop): instances of this machine type differ by up "
-             "to 2× in it, and rows measured on a slower one show lower rates for the same code.", "",
-             "| algorithm | n | ours (samples/s) | ours (samples/CPU s) | CLRS (samples/s) | speed-up | MB/sample | MB/s | load | py loop (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "(best seconds of a fixed pure-Python loop).", "",
+             "| algorithm | n | ours (samples/s) | ours (samples/CPU s) | CLRS (reference) | speed-up | CLRS here | "
+             "speed-up here | MB/sample | MB/s | load | py loop (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in bench["rows"]:
         clrs = row.get("clrs_samples_per_s")
         speedup = row.get("speedup")
+        clrs_here = here.get((CLRS_COUNTERPART.get(row["algorithm"], row["algorithm"]), row["n"]))
+        measured = (f"{clrs_here:,.1f} | {row['samples_per_s'] / clrs_here:.1f}×" if clrs_here else "– | –")
         optional = " | ".join(_recorded(row, key, spec) for key, spec in OPTIONAL_DATA_FIELDS)
         lines.append(f"| {row['algorithm']} | {row['n']} | {row['samples_per_s']:,.0f} | "
                      f"{_recorded(row, 'samples_per_cpu_s', ',.0f')} | "
-                     f"{clrs if clrs is not None else '–'} | {f'{speedup:.1f}×' if speedup else '–'} | {optional} |")
+                     f"{clrs if clrs is not None else '–'} | {f'{speedup:.1f}×' if speedup else '–'} | {measured} | "
+                     f"{optional} |")
     return lines
 
 

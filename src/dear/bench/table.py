@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -21,12 +22,15 @@ from typing import Iterable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from dear.config import MODELS
 from dear.specs import PAPER_ALGORITHMS
 
 TABLE_MODELS = ("nar", "nar-lt", "dear")
 EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": ("nar", ["--processor", "triplet"]),
-                "dear-align": ("dear", []), "dear-jac": ("dear", ["--jacobian-weight", "0.1"]),
-                "dear-jac1": ("dear", ["--jacobian-weight", "1.0"])}
+                "dear-align": ("dear", [])}
+#: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
+#: a column per weight, so that a sweep fills the table like any other column.
+JACOBIAN_COLUMN = re.compile(r"dear-jac(\d+(?:\.\d+)?)?")
 #: Columns trained from another column's run of the same algorithm and seed (their ``--align`` target).
 ALIGNED_TO = {"dear-align": "nar"}
 TEST_SIZES = (64, 128)
@@ -43,7 +47,7 @@ class Cell:
         return f"{self.algorithm}__{self.column}__seed{self.seed}"
 
     def command(self, profile: str, run_dir: Path, resume: bool) -> list[str]:
-        model, extra = EXTRA_MODELS.get(self.column, (self.column, []))
+        model, extra = column_model(self.column)
         if self.column in ALIGNED_TO:
             extra = [*extra, "--align", str(self.partner_dir(run_dir))]
         argv = [sys.executable, "-m", "dear", "--threads", "1", "train", self.algorithm, "--model", model,
@@ -56,7 +60,19 @@ class Cell:
         return run_dir.parent.parent / ALIGNED_TO[self.column] / run_dir.name
 
 
+def column_model(column: str) -> tuple[str, list[str]]:
+    """The ``dear train`` model and extra flags that a table column stands for."""
+    if match := JACOBIAN_COLUMN.fullmatch(column):
+        return "dear", ["--jacobian-weight", match.group(1) or "0.1"]
+    if column not in MODELS and column not in EXTRA_MODELS:
+        raise ValueError(f"unknown table column {column!r}; use a model ({', '.join(MODELS)}), "
+                         f"{', '.join(c for c in EXTRA_MODELS if c not in MODELS)} or dear-jac<weight>")
+    return EXTRA_MODELS.get(column, (column, []))
+
+
 def grid(algorithms: Sequence[str], columns: Sequence[str], seeds: int) -> list[Cell]:
+    for column in columns:
+        column_model(column)  # an unknown column fails here, not in every cell's training
     return [Cell(a, c, s) for s in range(seeds) for a in algorithms for c in columns]
 
 

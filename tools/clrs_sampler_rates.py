@@ -1,0 +1,84 @@
+"""Samples/s of the CLRS-30 benchmark's own samplers on this machine, for ``dear bench data`` to
+compare against in the same sitting (DESIGN §6: "compare in one run where you can").
+
+Not part of the package, which never imports CLRS: run it with an interpreter that has dm-clrs
+(a throwaway virtual environment, as it pulls TensorFlow and JAX):
+
+    python3 -m venv /tmp/clrs && /tmp/clrs/bin/pip install dm-clrs==2.0.3
+    /tmp/clrs/bin/python tools/clrs_sampler_rates.py --out results/bench_clrs_samplers.json
+
+Each rate is the number of samples a ``clrs.build_sampler(name, num_samples=N, length=n)`` call
+generates per second of its constructor (which samples and executes all N up front, as
+``dear.data.generate`` does), median over repeats, N calibrated to about ``--seconds`` a call.
+Graphs use CLRS's default sampler settings (edge probability 0.5; Kruskal's sampler 0.2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+logging.disable(logging.WARNING)
+
+ALGORITHMS = ("bfs", "dfs", "bellman_ford", "dijkstra", "dag_shortest_paths", "floyd_warshall", "mst_prim",
+              "mst_kruskal", "strongly_connected_components", "insertion_sort", "minimum", "binary_search")
+
+
+def rate(clrs, algorithm: str, n: int, seconds: float, repeats: int) -> float:
+    def construct(count: int, seed: int) -> float:
+        start = time.perf_counter()
+        clrs.build_sampler(algorithm, num_samples=count, length=n, seed=seed)
+        return time.perf_counter() - start
+
+    count = 2
+    while (elapsed := construct(count, 0)) < seconds / 4:
+        count *= 4
+    count = max(2, round(count * seconds / elapsed))
+    return statistics.median(count / construct(count, 1 + r) for r in range(repeats))
+
+
+def python_loop_seconds(repeats: int = 3) -> float:
+    """The same single-core yardstick as ``dear bench data`` records."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default="results/bench_clrs_samplers.json")
+    parser.add_argument("--sizes", default="16,64")
+    parser.add_argument("--algorithms", default=",".join(ALGORITHMS))
+    parser.add_argument("--seconds", type=float, default=1.0, help="target seconds of one timed call")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    try:
+        import clrs
+    except ImportError:
+        sys.exit("this tool needs dm-clrs (see its docstring); the dear package itself does not")
+    rows = []
+    for algorithm in args.algorithms.split(","):
+        for n in map(int, args.sizes.split(",")):
+            rows.append({"algorithm": algorithm, "n": n,
+                         "samples_per_s": rate(clrs, algorithm, n, args.seconds, args.repeats),
+                         "load_average_1min": os.getloadavg()[0]})
+            print(f"{algorithm} n={n}: {rows[-1]['samples_per_s']:,.1f} samples/s", flush=True)
+    meta = {"clrs": clrs.__version__, "python": platform.python_version(), "machine": platform.machine(),
+            "python_loop_s": python_loop_seconds(), "seconds_per_call": args.seconds, "repeats": args.repeats}
+    with open(args.out, "w") as f:
+        json.dump({"meta": meta, "rows": rows}, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
