@@ -174,3 +174,22 @@ def test_a_large_gap_to_a_published_figure_is_written_down(tmp_path: Path) -> No
         (cells / "bfs__dem__seed0.json").write_text(json.dumps(record))
         found = [line for line in table_section(tmp_path, "cpu") if line.startswith("*bfs, ours dem")]
         assert bool(found) == expect
+
+
+def test_jacobian_section_orders_dear_columns_by_weight(tmp_path: Path) -> None:
+    from dear.bench.report import jacobian_section
+
+    cells = tmp_path / "table" / "cpu"
+    cells.mkdir(parents=True)
+    assert jacobian_section(tmp_path, "cpu")[0].startswith("*No `dear-jac<w>` cells yet")
+    for algorithm, column, seed, score, iterations in (
+        ("bfs", "dear", 0, 0.9, 60.0), ("bfs", "dear-jac1", 0, 0.8, 10.0), ("bfs", "dear-jac1", 1, 0.6, 20.0),
+        ("bfs", "dear-jac", 0, 0.85, 30.0), ("bfs", "nar", 0, 0.95, None), ("dfs", "dear", 0, 0.2, 64.0),
+    ):
+        at64 = {"score": score} | ({"iterations_mean": iterations} if iterations else {})
+        record = {"cell": {"algorithm": algorithm, "column": column, "seed": seed}, "eval": {"64": at64}}
+        (cells / f"{algorithm}__{column}__seed{seed}.json").write_text(json.dumps(record))
+    lines = jacobian_section(tmp_path, "cpu")
+    assert "| algorithm | w = 0 (`dear`) | w = 0.1 (`dear-jac`) | w = 1 (`dear-jac1`) |" in lines
+    assert "| bfs | 0.900 in 60.0 it [1] | 0.850 in 30.0 it [1] | 0.700 in 15.0 it [2] |" in lines
+    assert not any(line.startswith("| dfs") for line in lines)  # no regularised cell to compare with

@@ -11,10 +11,12 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+
 from dear.bench.data import CLRS_COUNTERPART
 from dear.bench.inference import DEAR_VARIANTS
 from dear.bench.ship import PRETRAINED_ROOT
-from dear.bench.table import aggregate, read_cells
+from dear.bench.table import JACOBIAN_COLUMN, aggregate, read_cells
 
 #: The ICLR 2024 blog post "Deep Equilibrium Models for Algorithmic Reasoning" (shared/seeds),
 #: accuracy at n = 64: its DEM ("DEQ" column), and the teacher-forced MPNN / Triplet-MPNN
@@ -206,6 +208,43 @@ def training_section(results: Path, profile: str) -> list[str]:
     return lines
 
 
+def jacobian_weight(column: str) -> float | None:
+    """The Jacobian regularisation weight a DEAR column trained with (plain ``dear``: 0), else None."""
+    if column == "dear":
+        return 0.0
+    match = JACOBIAN_COLUMN.fullmatch(column)
+    return float(match.group(1) or 0.1) if match else None
+
+
+def jacobian_section(results: Path, profile: str) -> list[str]:
+    """DEAR's score and test-time solver iterations at n=64 by Jacobian weight, for the algorithms
+    that have a ``dear-jac<w>`` cell: the regulariser's trade-off between speed and accuracy."""
+    at64: dict[str, dict[str, list[dict]]] = {}
+    for r in read_cells(results / "table" / profile):
+        cell = r["cell"]
+        if jacobian_weight(cell["column"]) is not None and "64" in r["eval"]:
+            at64.setdefault(cell["algorithm"], {}).setdefault(cell["column"], []).append(r["eval"]["64"])
+    at64 = {a: by for a, by in at64.items() if any(c != "dear" for c in by)}
+    if not at64:
+        return [f"*No `dear-jac<w>` cells yet: run `dear bench table --profile {profile} --columns dear-jac1`.*"]
+    columns = sorted({c for by in at64.values() for c in by}, key=jacobian_weight)
+    lines = [f"From the cell files: DEAR trained with Hutchinson Jacobian regularisation of weight w (column "
+             "`dear-jac<w>`; `dear` is w = 0), score and mean solver iterations at n=64 (eval tol 1e-3, cap 64), "
+             "mean over the seeds that finished (count in brackets). A contractive map converges in fewer "
+             "iterations, hence less inference time (see the two sections below); whether the score survives "
+             "depends on the algorithm.", "",
+             "| algorithm | " + " | ".join(f"w = {jacobian_weight(c):g} (`{c}`)" for c in columns) + " |",
+             "|---" * (len(columns) + 1) + "|"]
+    for algorithm, by in sorted(at64.items()):
+        cells = []
+        for column in columns:
+            evals = by.get(column)
+            cells.append(f"{np.mean([e['score'] for e in evals]):.3f} in "
+                         f"{np.mean([e['iterations_mean'] for e in evals]):.1f} it [{len(evals)}]" if evals else "–")
+        lines.append(f"| {algorithm} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def inference_section(results: Path) -> list[str]:
     bench = _load(results / "bench_inference.json")
     if not bench:
@@ -335,6 +374,9 @@ def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS
         *figures_section(results, out, profile),
         f"## Training cost, losses and convergence per cell (profile `{profile}`)",
         *training_section(results, profile),
+        "",
+        "## DEAR's Jacobian regularisation: score vs solver iterations",
+        *jacobian_section(results, profile),
         "",
         "## Inference time: NAR vs DEAR",
         *inference_section(results),
