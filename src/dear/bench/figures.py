@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
@@ -98,3 +99,43 @@ def loss_curves(pretrained: Path, out: Path) -> Path | None:
         ax.set(title=algorithm, xlabel="step", ylabel="training loss", yscale="log")
         ax.legend(fontsize=7)
     return _save(fig, out)
+
+
+#: Line styles of the DEAR variants (solver settings), in the order they are given.
+VARIANT_STYLES = ("-", "--", ":", "-.")
+
+
+def inference_vs_size(rows: list[dict], variants: Mapping[str, str], out: Path, seconds: bool) -> Path | None:
+    """One panel per algorithm of ``bench_inference.json``'s rows: NAR (black) and every DEAR
+    column (a colour each, a line style per variant: row field prefix -> label) against graph
+    size; ``seconds`` plots time per graph (log), else NAR's T and DEAR's mean iterations."""
+    if not rows:
+        return None
+    algorithms = sorted({row["algorithm"] for row in rows})
+    columns = sorted({row.get("dear_column", "dear") for row in rows})
+    colours = {column: f"C{i}" for i, column in enumerate(columns)}
+    fig, axes = _grid(len(algorithms))
+    for ax, algorithm in zip(axes, algorithms):
+        mine = sorted((r for r in rows if r["algorithm"] == algorithm), key=lambda r: r["n"])
+        nar = {r["n"]: r["nar_median_s" if seconds else "nar_steps_mean"] for r in mine}
+        ax.plot(list(nar), list(nar.values()), color="black", marker="o", label="NAR" if seconds else "NAR T")
+        for column in columns:
+            for (prefix, label), style in zip(variants.items(), VARIANT_STYLES):
+                field = f"{prefix}_median_s" if seconds else f"{prefix}_iterations_mean"
+                points = [(r["n"], r[field]) for r in mine if r.get("dear_column", "dear") == column and field in r]
+                if points:
+                    ax.plot(*zip(*points), color=colours[column], linestyle=style, marker=".", label=f"{column} {label}")
+        ax.set(title=algorithm, xlabel="nodes", ylabel="s / graph" if seconds else "steps / iterations",
+               yscale="log" if seconds else "linear")
+        _log_size_axis(ax, set(nar))
+    handles, labels = {}, []
+    for ax in axes[:len(algorithms)]:  # one legend for the figure: every label once
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=4, fontsize=7,
+               bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.04 + 0.012 * math.ceil(len(handles) / 4), 1, 1))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

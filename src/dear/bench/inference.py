@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from dear.bench.plots import plot_scores_vs_size
+from dear.bench.figures import inference_vs_size
 from dear.bench.records import merge_rows, write_rows
 from dear.config import make_config
 from dear.data import generate
@@ -127,17 +127,8 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
     meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0], "torch_threads": torch.get_num_threads(),
             "warmup": warmup, "repeats": repeats, "sizes": list(sizes), "seed": seed, "device": "cpu", "skipped": sorted(set(skipped))}
     write_rows(out_dir / "bench_inference.json", meta, rows)
-    for key, label in (("median_s", "seconds per sample"), ("iterations", "steps / iterations")):
-        series = {}
-        for row in rows:
-            dear = f"{row['algorithm']} {_dear_column(row)}"
-            reference, reference_key = ("nar", "nar_median_s") if key == "median_s" else ("nar T", "nar_steps_mean")
-            series.setdefault(f"{row['algorithm']} {reference}", {})[row["n"]] = row[reference_key]
-            for variant, tolerance in DEAR_VARIANTS.items():
-                value = row.get(f"{variant}_median_s" if key == "median_s" else f"{variant}_iterations_mean")
-                if value is not None:  # rows from before a variant existed lack it
-                    series.setdefault(f"{dear} {tolerance}", {})[row["n"]] = value
-        plot_scores_vs_size(series, out_dir / f"bench_inference_{key.split('_')[0]}.png", title=label, ylabel=label)
+    inference_vs_size(rows, DEAR_VARIANTS, out_dir / "bench_inference_median.png", seconds=True)
+    inference_vs_size(rows, DEAR_VARIANTS, out_dir / "bench_inference_iterations.png", seconds=False)
     return rows
 
 

@@ -245,23 +245,30 @@ def jacobian_section(results: Path, profile: str) -> list[str]:
     return lines
 
 
-def inference_section(results: Path) -> list[str]:
+def inference_section(results: Path, out: Path) -> list[str]:
     bench = _load(results / "bench_inference.json")
     if not bench:
         return ["*Not measured yet: run `dear bench inference`.*"]
-    meta = bench["meta"]
-    algorithms = ",".join(dict.fromkeys(r["algorithm"] for r in bench["rows"]))
-    sizes = ",".join(str(s) for s in meta.get("sizes", sorted({r["n"] for r in bench["rows"]})))
-    lines = [f"Command: `dear bench inference --algorithms {algorithms} --sizes {sizes} --warmup {meta['warmup']} "
-             f"--repeats {meta['repeats']}` → `results/bench_inference.json` (models: the table's seed-0 cpu runs); "
-             f"{meta}. "
-             "Median seconds per graph (inter-quartile range) after warm-up; algorithms measured in separate "
-             "runs keep their own warm-up, repeats and machine load (fields of each row in the JSON).", "",
-             "| algorithm | DEAR column | n | NAR s/graph | NAR steps T | "
+    meta, rows = bench["meta"], bench["rows"]
+    commands = []
+    for column in dict.fromkeys(r.get("dear_column", "dear") for r in rows):
+        mine = [r for r in rows if r.get("dear_column", "dear") == column]
+        algorithms = ",".join(dict.fromkeys(r["algorithm"] for r in mine))
+        sizes = ",".join(str(n) for n in sorted({r["n"] for r in mine}))
+        flag = f" --dear-column {column}" if column != "dear" else ""
+        commands.append(f"`dear bench inference --algorithms {algorithms} --sizes {sizes}{flag}`")
+    lines = [f"Commands: {'; '.join(commands)} (each with `--warmup 1 --repeats 3`, as recorded per row) → "
+             "`results/bench_inference.json`; models: the table's seed-0 cpu runs of the named DEAR column "
+             f"and of `nar`. Last run: {meta}. "
+             "Median seconds per graph (inter-quartile range) after warm-up, NAR and every DEAR variant timed "
+             "side by side on the same graphs in one process, so *DEAR / NAR* is the comparable figure; rows "
+             "measured in separate runs keep their own warm-up, repeats and machine load (1-minute load "
+             "average when the row was measured; the machine has 2 cores).", "",
+             "| algorithm | DEAR column | n | load | NAR s/graph | NAR steps T | "
              + " | ".join(f"DEAR s/graph ({tol}) | iterations | DEAR / NAR" for tol in DEAR_VARIANTS.values()) + " |",
-             "|---|---|---|---|---|" + "---|---|---|" * len(DEAR_VARIANTS)]
-    for r in bench["rows"]:
-        cells = [r["algorithm"], r.get("dear_column", "dear"), str(r["n"]),
+             "|---|---|---|---|---|---|" + "---|---|---|" * len(DEAR_VARIANTS)]
+    for r in rows:
+        cells = [r["algorithm"], r.get("dear_column", "dear"), str(r["n"]), f"{r['load_average_1min']:.1f}",
                  f"{r['nar_median_s']:.4f} ({r['nar_q1_s']:.4f}–{r['nar_q3_s']:.4f})", f"{r['nar_steps_mean']:.1f}"]
         for variant in DEAR_VARIANTS:
             if f"{variant}_median_s" in r:
@@ -270,6 +277,10 @@ def inference_section(results: Path) -> list[str]:
             else:  # measured before this variant existed
                 cells += ["–"] * 3
         lines.append("| " + " | ".join(cells) + " |")
+    for name, caption in (("median", "Seconds per graph vs size"), ("iterations", "NAR's T and DEAR's iterations vs size")):
+        path = results / f"bench_inference_{name}.png"
+        if path.exists():
+            lines += ["", f"{caption}:", "", f"![{caption}]({os.path.relpath(path, out.parent)})"]
     return lines
 
 
@@ -379,7 +390,7 @@ def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS
         *jacobian_section(results, profile),
         "",
         "## Inference time: NAR vs DEAR",
-        *inference_section(results),
+        *inference_section(results, out),
         "",
         "## DEAR's solver tolerance: score vs iterations",
         *tolerance_section(results, out),
