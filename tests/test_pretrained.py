@@ -1,5 +1,6 @@
-"""The shipped models: one nar and one dear per paper algorithm, each a loadable run directory
-that solves a small random instance (in the training sizes) far better than chance."""
+"""The shipped models: one nar and one dear per paper algorithm (and extra DEAR columns where
+shipped), each a loadable run directory that solves a small random instance (in the training
+sizes) far better than chance."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 
 import dear
 from dear.data.samplers import GRAPH_KINDS
+from dear.bench.ship import PRETRAINED_ROOT
+from dear.bench.table import column_model
 from dear.run import load_run
 from dear.solving import pretrained_dir
 from dear.specs import PAPER_ALGORITHMS, is_graph_algorithm
@@ -33,12 +36,17 @@ def _instance(algorithm: str, n: int = 12):
     return graph, (0 if kind.source else None)
 
 
-@pytest.mark.parametrize("model", ["nar", "dear"])
-@pytest.mark.parametrize("algorithm", PAPER_ALGORITHMS)
-def test_every_paper_algorithm_ships_a_working_model(algorithm: str, model: str) -> None:
+#: Every shipped (name, algorithm): the nar and dear of each paper algorithm, plus extra DEAR
+#: columns shipped under their own names (e.g. ``dear-jac1``).
+SHIPPED = sorted({(m, a) for m in ("nar", "dear") for a in PAPER_ALGORITHMS}
+                 | {(p.parent.parent.name, p.parent.name) for p in PRETRAINED_ROOT.glob("*/*/model.safetensors")})
+
+
+@pytest.mark.parametrize("model, algorithm", SHIPPED)
+def test_every_shipped_model_works(algorithm: str, model: str) -> None:
     run_dir = pretrained_dir(model, algorithm)
     config, _ = load_run(run_dir)
-    assert (config.algorithm, config.model) == (algorithm, model)
+    assert (config.algorithm, config.model) == (algorithm, column_model(model)[0])
     assert {"64", "128"} <= set(json.loads((run_dir / "eval.json").read_text()))
     data, source = _instance(algorithm)
     out = dear.solve(algorithm, data, source=source, model=model, check=True)

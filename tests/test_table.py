@@ -193,3 +193,19 @@ def test_jacobian_section_orders_dear_columns_by_weight(tmp_path: Path) -> None:
     assert "| algorithm | w = 0 (`dear`) | w = 0.1 (`dear-jac`) | w = 1 (`dear-jac1`) |" in lines
     assert "| bfs | 0.900 in 60.0 it [1] | 0.850 in 30.0 it [1] | 0.700 in 15.0 it [2] |" in lines
     assert not any(line.startswith("| dfs") for line in lines)  # no regularised cell to compare with
+
+
+def test_ship_copies_the_chosen_columns_under_their_own_names(tmp_path: Path) -> None:
+    from dear.bench.ship import SHIPPED_FILES, ship_pretrained
+
+    runs, dest = tmp_path / "runs", tmp_path / "pretrained"
+    for algorithm, column in (("bfs", "nar"), ("bfs", "dear-jac1"), ("bfs", "dear"), ("mst_prim", "dear-jac1")):
+        run = runs / algorithm / column / "seed0"
+        run.mkdir(parents=True)
+        for name in SHIPPED_FILES:
+            (run / name).write_text(f"{algorithm} {column}")
+    (runs / "bfs" / "dear-jac1" / "seed1").mkdir()  # other seeds are never shipped
+    shipped = ship_pretrained(runs, models=("nar", "dear-jac1"), dest=dest, algorithms=("bfs",))
+    assert shipped == [dest / "dear-jac1" / "bfs", dest / "nar" / "bfs"]
+    assert (dest / "dear-jac1" / "bfs" / "config.json").read_text() == "bfs dear-jac1"
+    assert not (dest / "dear").exists() and not (dest / "dear-jac1" / "mst_prim").exists()

@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "iterations vs solver tolerance, beside NAR's; table: the accuracy grid; "
                         "large-graph: a 10^4-node sparse graph; memory: DEAR training memory vs solver iterations; "
                         "report: rebuild docs/RESULTS.md and the aggregate table from results/; "
-                        "ship: copy the table's seed-0 runs into the package as pretrained models")
+                        "ship: copy the table's seed-0 nar and DEAR-column runs into the package as pretrained models")
     p.add_argument("--out", default="results")
     p.add_argument("--profile", default="cpu")
     p.add_argument("--seeds", type=int, default=3)
@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=2, help="inference: untimed calls before timing")
     p.add_argument("--repeats", type=int, default=5, help="inference: timed calls (median and IQR reported)")
     p.add_argument("--dear-column", default="dear",
-                   help="inference, tolerance: the table column standing for DEAR (e.g. dear-jac)")
+                   help="inference, tolerance, ship: the table column standing for DEAR (e.g. dear-jac1)")
     p.add_argument("--patience", type=int, default=0,
                    help="tolerance: also stop graphs after K iterations with no new lowest residual (0: off)")
     p.set_defaults(run=cmd_bench)

@@ -46,7 +46,9 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
     elif what == "ship":
         from dear.bench.ship import ship_pretrained
 
-        for target in ship_pretrained(Path("runs/table") / args.profile):
+        algorithms = _algorithms(args.algorithms, PAPER_ALGORITHMS) if args.algorithms else None
+        for target in ship_pretrained(Path("runs/table") / args.profile, models=("nar", args.dear_column),
+                                      algorithms=algorithms):
             print(f"shipped {target}")
     elif what == "report":
         from dear.bench.report import write_report

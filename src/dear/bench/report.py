@@ -326,17 +326,18 @@ def shipped_section(pretrained: Path) -> list[str]:
     lines = ["Copied by `dear bench ship` from the table's seed-0 cells; each folder is a run directory "
              "(`config.json`, `metrics.jsonl`, `eval.json`). Scores: CLRS score on 100 graphs per size "
              "(test seed 3).", "",
-             "| model | algorithm | trained with | steps | best val @16 | score @64 | score @128 |",
+             "| shipped as | algorithm | trained with | steps | best val @16 | score @64 | score @128 |",
              "|---|---|---|---|---|---|---|"]
     for path in runs:
         config = json.loads(path.read_text())
         evaluation = _load(path.parent / "eval.json") or {}
         summary = _load(path.parent / "train_summary.json") or {}
+        jacobian = f" --jacobian-weight {config['jacobian_weight']:g}" if config.get("jacobian_weight") else ""
         command = (f"`dear train {config['algorithm']} --model {config['model']} --profile {config['profile']} "
-                   f"--seed {config['seed']}`")
+                   f"--seed {config['seed']}{jacobian}`")
         scores = [f"{evaluation[size]['score']:.3f}" if size in evaluation else "–" for size in ("64", "128")]
         best = summary.get("best_val_score")
-        lines.append(f"| {config['model']} | {config['algorithm']} | {command} | {config['steps']} | "
+        lines.append(f"| {path.parent.parent.name} | {config['algorithm']} | {command} | {config['steps']} | "
                      f"{'–' if best is None else f'{best:.3f}'} | {scores[0]} | {scores[1]} |")
     return lines
 

@@ -15,12 +15,16 @@ PRETRAINED_ROOT = Path(__file__).resolve().parents[1] / "pretrained"
 
 
 def ship_pretrained(runs: Path, models: tuple[str, ...] = ("nar", "dear"), seed: int = 0,
-                    dest: Path = PRETRAINED_ROOT) -> list[Path]:
-    """Copy ``runs/<algorithm>/<model>/seed<seed>`` of every trained and evaluated run into ``dest``."""
+                    dest: Path = PRETRAINED_ROOT, algorithms: tuple[str, ...] | None = None) -> list[Path]:
+    """Copy ``runs/<algorithm>/<column>/seed<seed>`` of every trained and evaluated run of the
+    table columns ``models`` (of ``algorithms``, default all) into ``dest/<column>/<algorithm>``:
+    a column such as ``dear-jac1`` ships under its own name, picked by ``model="dear-jac1"``."""
     shipped = []
     for run in sorted(Path(runs).glob(f"*/*/seed{seed}")):
         algorithm, model = run.parent.parent.name, run.parent.name
-        if model not in models or not all((run / f).exists() for f in ("train_summary.json", "eval.json")):
+        if model not in models or (algorithms is not None and algorithm not in algorithms):
+            continue
+        if not all((run / f).exists() for f in ("train_summary.json", "eval.json")):
             continue
         target = dest / model / algorithm
         target.mkdir(parents=True, exist_ok=True)
