@@ -104,13 +104,19 @@ class EdgePointerHead(nn.Module):
             for leg in (self.first_leg, self.second_leg)
         )
         # For edge (i, j) and candidate k: e_ik is first_leg[g, i, k], e_kj is second_leg[g, k, j].
+        # The terms of (i, k) are summed once per graph, and the (k, j) terms are laid out by j, so
+        # that an edge gathers two contiguous [n, H] rows instead of three (one of them strided).
+        via = first_leg + middle[:, None]  # [G, i, k, H]: R d_k + S e_ik
+        into = second_leg.transpose(1, 2).contiguous()  # [G, j, k, H]: U e_kj
         i, j = local[sender], local[receiver]
         pair = (self.first(d)[sender] + self.second(d)[receiver])[:, None, :]  # [E, 1, H]
 
         def logits(edges: slice) -> torch.Tensor:  # [len(edges), n]
             g = edge_graph[edges]
-            scores = pair[edges] + middle[g] + first_leg[g, i[edges]] + second_leg[g, :, j[edges]]
-            return self.out(torch.relu(scores)).squeeze(-1)
+            scores = via[g, i[edges]]  # a gathered copy, so the in-place sums below alias nothing
+            scores += into[g, j[edges]]
+            scores += pair[edges]
+            return self.out(scores.relu_()).squeeze(-1)
 
         # Without autograd, edges go in chunks so the [E, n, H] scores never exist at once
         # (a 256-node graph would need 4 GiB); with it, every chunk would be kept anyway.
