@@ -209,3 +209,13 @@ def test_ship_copies_the_chosen_columns_under_their_own_names(tmp_path: Path) ->
     assert shipped == [dest / "dear-jac1" / "bfs", dest / "nar" / "bfs"]
     assert (dest / "dear-jac1" / "bfs" / "config.json").read_text() == "bfs dear-jac1"
     assert not (dest / "dear").exists() and not (dest / "dear-jac1" / "mst_prim").exists()
+
+
+def test_a_large_gap_without_a_finding_says_so(tmp_path: Path) -> None:
+    from dear.bench.report import UNEXPLAINED_GAP, table_section
+
+    cells = tmp_path / "table" / "cpu"
+    cells.mkdir(parents=True)
+    record = {"cell": {"algorithm": "mst_prim", "column": "dem", "seed": 0}, "eval": {"64": {"score": 0.4}}}
+    (cells / "mst_prim__dem__seed0.json").write_text(json.dumps(record))  # the blog's DEM: 75.2%
+    assert f"*mst_prim, ours dem 40.0% against blog DEM 75.2%:* {UNEXPLAINED_GAP}" in table_section(tmp_path, "cpu")

@@ -27,22 +27,26 @@ PUBLISHED = {
     "dfs": {"blog DEM": "5.0%", "MPNN / Triplet (teacher forcing, quoted by the blog)": "7% / 48%"},
     "mst_prim": {"blog DEM": "75.2%", "MPNN / Triplet (teacher forcing, quoted by the blog)": "71% / 90%"},
 }
-#: Where ours and a published figure differ by more than :data:`GAP` at 64 nodes, what we found
-#: about why: (our column, published column whose first figure is compared, finding).
+#: Which of our columns answers which published figure (the first figure of a column, e.g. the
+#: MPNN's of "92% / 97%"): our re-implemented DEM the blog's, our NAR the hint-supervised MPNN's.
+COMPARED = {"dem": "blog DEM", "nar": "MPNN / Triplet (teacher forcing, quoted by the blog)"}
+#: Where ours and the compared published figure differ by more than :data:`GAP` at 64 nodes, what
+#: we found about why, by (algorithm, our column); a gap without an entry is reported as such.
 GAP = 0.15
 PUBLISHED_GAPS = {
-    "bfs": ("dem", "blog DEM",
-            "our re-implementation of the blog's DEM (min-update, step penalty, MPNN processor, this "
-            "profile's budget) scores far above the blog's bfs figure, so that figure is not a property "
-            "of the min-update fixed point itself. The set-ups differ where the blog is specific: its "
-            "simple MPNN has a linear message layer (ours a two-layer MLP, as CLRS's), and it states no "
-            "training budget."),
-    "dfs": ("nar", "MPNN / Triplet (teacher forcing, quoted by the blog)",
-            "our output-only models score above the hint-supervised MPNN figure and far below "
-            "Triplet-GMPNN's. The protocols differ: those figures are trained by teacher forcing on "
-            "CLRS's step-by-step DFS trace, ours on the final pointers only (as the DEAR paper's), and "
-            "ours with this profile's small budget."),
+    ("bfs", "dem"):
+        "our re-implementation of the blog's DEM (min-update, step penalty, MPNN processor, this "
+        "profile's budget) scores far above the blog's bfs figure, so that figure is not a property "
+        "of the min-update fixed point itself. The set-ups differ where the blog is specific: its "
+        "simple MPNN has a linear message layer (ours a two-layer MLP, as CLRS's), and it states no "
+        "training budget.",
+    ("dfs", "nar"):
+        "our output-only models score above the hint-supervised MPNN figure and far below "
+        "Triplet-GMPNN's. The protocols differ: those figures are trained by teacher forcing on "
+        "CLRS's step-by-step DFS trace, ours on the final pointers only (as the DEAR paper's), and "
+        "ours with this profile's small budget.",
 }
+UNEXPLAINED_GAP = "a gap not investigated yet."
 
 #: Our columns set beside the published figures: the blog's DEM against our re-implementation.
 OURS_BESIDE_PUBLISHED = ("dem", "dear", "nar")
@@ -144,11 +148,14 @@ def table_section(results: Path, profile: str) -> list[str]:
         mine = [table.get(algorithm, {}).get(c, {}).get("64") for c in ours]
         lines.append(f"| {algorithm} | " + " | ".join([*published.values(), *(
             f"{entry['mean']:.1%} [{entry['n']}]" if entry else "–" for entry in mine)]) + " |")
-    for algorithm, (column, published, finding) in PUBLISHED_GAPS.items():
-        entry = table.get(algorithm, {}).get(column, {}).get("64")
-        figure = float(PUBLISHED[algorithm][published].split("%")[0]) / 100
-        if entry and abs(entry["mean"] - figure) > GAP:
-            lines += ["", f"*{algorithm}, ours {column} {entry['mean']:.1%} against {published} {figure:.1%}:* {finding}"]
+    for algorithm, published_figures in PUBLISHED.items():
+        for column, published in COMPARED.items():
+            entry = table.get(algorithm, {}).get(column, {}).get("64")
+            figure = float(published_figures[published].split("%")[0]) / 100
+            if entry and abs(entry["mean"] - figure) > GAP:
+                finding = PUBLISHED_GAPS.get((algorithm, column), UNEXPLAINED_GAP)
+                lines += ["", f"*{algorithm}, ours {column} {entry['mean']:.1%} against {published} {figure:.1%}:* "
+                              f"{finding}"]
     return lines + ["", PAPER_TABLES_NOTE, "", *budget_note(profile)]
 
 
