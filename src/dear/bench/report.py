@@ -297,12 +297,12 @@ def tolerance_section(results: Path, out: Path) -> list[str]:
         return ["*Not measured yet: run `dear bench tolerance`.*"]
     rows = bench["rows"]
     commands = []
-    for patience in sorted({r.get("patience", 0) for r in rows}):
-        sweep = [r for r in rows if r.get("patience", 0) == patience]
+    for column, patience in dict.fromkeys((r["column"], r.get("patience", 0)) for r in rows):
+        sweep = [r for r in rows if (r["column"], r.get("patience", 0)) == (column, patience)]
         algorithms = ",".join(dict.fromkeys(r["algorithm"] for r in sweep))
         sizes = ",".join(str(n) for n in sorted({r["n"] for r in sweep}))
-        stall = f" --patience {patience}" if patience else ""
-        commands.append(f"`dear bench tolerance --algorithms {algorithms} --sizes {sizes}{stall}`")
+        flags = (f" --dear-column {column}" if column != "dear" else "") + (f" --patience {patience}" if patience else "")
+        commands.append(f"`dear bench tolerance --algorithms {algorithms} --sizes {sizes}{flags}`")
     lines = [f"Commands: {'; '.join(commands)} → `results/bench_tolerance.json`, "
              "`results/plots/tolerance_tradeoff.png`. The table's test graphs (seed "
              f"{bench['meta']['test_seed']}, {rows[0]['samples']} per size), DEAR re-solved at each relative "
