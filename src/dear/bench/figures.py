@@ -12,6 +12,7 @@ from typing import Mapping
 import numpy as np
 
 from dear.bench.plots import plt, read_metrics  # noqa: I001 (plots selects the headless backend first)
+from dear.bench.records import dear_column
 from dear.bench.table import read_cells
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
@@ -112,7 +113,7 @@ def inference_vs_size(rows: list[dict], variants: Mapping[str, str], out: Path, 
     if not rows:
         return None
     algorithms = sorted({row["algorithm"] for row in rows})
-    columns = sorted({row.get("dear_column", "dear") for row in rows})
+    columns = sorted({dear_column(row) for row in rows})
     colours = {column: f"C{i}" for i, column in enumerate(columns)}
     fig, axes = _grid(len(algorithms))
     for ax, algorithm in zip(axes, algorithms):
@@ -122,13 +123,13 @@ def inference_vs_size(rows: list[dict], variants: Mapping[str, str], out: Path, 
         for column in columns:
             for (prefix, label), style in zip(variants.items(), VARIANT_STYLES):
                 field = f"{prefix}_median_s" if seconds else f"{prefix}_iterations_mean"
-                points = [(r["n"], r[field]) for r in mine if r.get("dear_column", "dear") == column and field in r]
+                points = [(r["n"], r[field]) for r in mine if dear_column(r) == column and field in r]
                 if points:
                     ax.plot(*zip(*points), color=colours[column], linestyle=style, marker=".", label=f"{column} {label}")
         ax.set(title=algorithm, xlabel="nodes", ylabel="s / graph" if seconds else "steps / iterations",
                yscale="log" if seconds else "linear")
         _log_size_axis(ax, set(nar))
-    handles, labels = {}, []
+    handles = {}
     for ax in axes[:len(algorithms)]:  # one legend for the figure: every label once
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)

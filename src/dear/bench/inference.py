@@ -22,7 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dear.bench.figures import inference_vs_size
-from dear.bench.records import merge_rows, write_rows
+from dear.bench.records import dear_column, merge_rows, write_rows
 from dear.config import make_config
 from dear.data import generate
 from dear.data.batching import collate, uses_complete_graph
@@ -83,13 +83,8 @@ DEAR_VARIANTS = {"dear": "tol 1e-3", "dear_relaxed": "tol 1e-2", "dear_loose": "
                  "dear_patient": f"tol 1e-3, patience {PATIENCE}"}
 
 
-def _dear_column(row: dict) -> str:
-    """The column timed as DEAR (rows from before ``--dear-column`` timed ``dear``)."""
-    return row.get("dear_column", "dear")
-
-
 def _case(row: dict) -> tuple:
-    return row["algorithm"], _dear_column(row), row["n"]
+    return row["algorithm"], dear_column(row), row["n"]
 
 
 def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Sequence[int] = DEFAULT_SIZES,

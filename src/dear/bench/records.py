@@ -11,6 +11,11 @@ Row = dict
 CaseKey = Callable[[Row], Hashable]
 
 
+def dear_column(row: Row) -> str:
+    """The table column an inference row timed as DEAR (rows from before ``--dear-column`` timed ``dear``)."""
+    return row.get("dear_column", "dear")
+
+
 def merge_rows(path: Path, rows: list[Row], case: CaseKey) -> list[Row]:
     """Rows measured now, plus the rows of earlier runs for other cases (each keeps its own
     settings and machine load), so a table can be filled one algorithm at a time."""

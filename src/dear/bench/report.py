@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from dear.bench.data import CLRS_COUNTERPART
 from dear.bench.inference import DEAR_VARIANTS
+from dear.bench.records import dear_column
 from dear.bench.ship import PRETRAINED_ROOT
-from dear.bench.table import JACOBIAN_COLUMN, aggregate, read_cells
+from dear.bench.table import aggregate, jacobian_weight, read_cells
 
 #: The ICLR 2024 blog post "Deep Equilibrium Models for Algorithmic Reasoning" (shared/seeds),
 #: accuracy at n = 64: its DEM ("DEQ" column), and the teacher-forced MPNN / Triplet-MPNN
@@ -219,14 +221,6 @@ def training_section(results: Path, profile: str) -> list[str]:
     return lines
 
 
-def jacobian_weight(column: str) -> float | None:
-    """The Jacobian regularisation weight a DEAR column trained with (plain ``dear``: 0), else None."""
-    if column == "dear":
-        return 0.0
-    match = JACOBIAN_COLUMN.fullmatch(column)
-    return float(match.group(1) or 0.1) if match else None
-
-
 def jacobian_section(results: Path, profile: str) -> list[str]:
     """DEAR's score and test-time solver iterations at n=64 by Jacobian weight, for the algorithms
     that have a ``dear-jac<w>`` cell: the regulariser's trade-off between speed and accuracy."""
@@ -256,18 +250,28 @@ def jacobian_section(results: Path, profile: str) -> list[str]:
     return lines
 
 
+def _column_flag(column: str) -> str:
+    return f" --dear-column {column}" if column != "dear" else ""
+
+
+def _bench_commands(what: str, rows: list[dict], flags: Callable[[dict], str]) -> list[str]:
+    """One ``dear bench WHAT`` command per group of rows run with the same ``flags``, naming the
+    group's algorithms and sizes: a results file filled over several runs shows each of them."""
+    commands = []
+    for flag in dict.fromkeys(map(flags, rows)):
+        group = [r for r in rows if flags(r) == flag]
+        algorithms = ",".join(dict.fromkeys(r["algorithm"] for r in group))
+        sizes = ",".join(str(n) for n in sorted({r["n"] for r in group}))
+        commands.append(f"`dear bench {what} --algorithms {algorithms} --sizes {sizes}{flag}`")
+    return commands
+
+
 def inference_section(results: Path, out: Path) -> list[str]:
     bench = _load(results / "bench_inference.json")
     if not bench:
         return ["*Not measured yet: run `dear bench inference`.*"]
     meta, rows = bench["meta"], bench["rows"]
-    commands = []
-    for column in dict.fromkeys(r.get("dear_column", "dear") for r in rows):
-        mine = [r for r in rows if r.get("dear_column", "dear") == column]
-        algorithms = ",".join(dict.fromkeys(r["algorithm"] for r in mine))
-        sizes = ",".join(str(n) for n in sorted({r["n"] for r in mine}))
-        flag = f" --dear-column {column}" if column != "dear" else ""
-        commands.append(f"`dear bench inference --algorithms {algorithms} --sizes {sizes}{flag}`")
+    commands = _bench_commands("inference", rows, lambda r: _column_flag(dear_column(r)))
     lines = [f"Commands: {'; '.join(commands)} (each with `--warmup 1 --repeats 3`, as recorded per row) → "
              "`results/bench_inference.json`; models: the table's seed-0 cpu runs of the named DEAR column "
              f"and of `nar`. Last run: {meta}. "
@@ -279,7 +283,7 @@ def inference_section(results: Path, out: Path) -> list[str]:
              + " | ".join(f"DEAR s/graph ({tol}) | iterations | DEAR / NAR" for tol in DEAR_VARIANTS.values()) + " |",
              "|---|---|---|---|---|---|" + "---|---|---|" * len(DEAR_VARIANTS)]
     for r in rows:
-        cells = [r["algorithm"], r.get("dear_column", "dear"), str(r["n"]), f"{r['load_average_1min']:.1f}",
+        cells = [r["algorithm"], dear_column(r), str(r["n"]), f"{r['load_average_1min']:.1f}",
                  f"{r['nar_median_s']:.4f} ({r['nar_q1_s']:.4f}–{r['nar_q3_s']:.4f})", f"{r['nar_steps_mean']:.1f}"]
         for variant in DEAR_VARIANTS:
             if f"{variant}_median_s" in r:
@@ -300,13 +304,8 @@ def tolerance_section(results: Path, out: Path) -> list[str]:
     if not bench:
         return ["*Not measured yet: run `dear bench tolerance`.*"]
     rows = bench["rows"]
-    commands = []
-    for column, patience in dict.fromkeys((r["column"], r.get("patience", 0)) for r in rows):
-        sweep = [r for r in rows if (r["column"], r.get("patience", 0)) == (column, patience)]
-        algorithms = ",".join(dict.fromkeys(r["algorithm"] for r in sweep))
-        sizes = ",".join(str(n) for n in sorted({r["n"] for r in sweep}))
-        flags = (f" --dear-column {column}" if column != "dear" else "") + (f" --patience {patience}" if patience else "")
-        commands.append(f"`dear bench tolerance --algorithms {algorithms} --sizes {sizes}{flags}`")
+    commands = _bench_commands("tolerance", rows, lambda r: _column_flag(r["column"]) + (
+        f" --patience {r['patience']}" if r.get("patience") else ""))
     lines = [f"Commands: {'; '.join(commands)} → `results/bench_tolerance.json`, "
              "`results/plots/tolerance_tradeoff.png`. The table's test graphs (seed "
              f"{bench['meta']['test_seed']}, {rows[0]['samples']} per size), DEAR re-solved at each relative "

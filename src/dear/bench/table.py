@@ -60,10 +60,18 @@ class Cell:
         return run_dir.parent.parent / ALIGNED_TO[self.column] / run_dir.name
 
 
+def jacobian_weight(column: str) -> float | None:
+    """The Jacobian regularisation weight a DEAR column trains with (plain ``dear``: 0), else None."""
+    if column == "dear":
+        return 0.0
+    match = JACOBIAN_COLUMN.fullmatch(column)
+    return float(match.group(1) or 0.1) if match else None
+
+
 def column_model(column: str) -> tuple[str, list[str]]:
     """The ``dear train`` model and extra flags that a table column stands for."""
-    if match := JACOBIAN_COLUMN.fullmatch(column):
-        return "dear", ["--jacobian-weight", match.group(1) or "0.1"]
+    if JACOBIAN_COLUMN.fullmatch(column):
+        return "dear", ["--jacobian-weight", f"{jacobian_weight(column):g}"]
     if column not in MODELS and column not in EXTRA_MODELS:
         raise ValueError(f"unknown table column {column!r}; use a model ({', '.join(MODELS)}), "
                          f"{', '.join(c for c in EXTRA_MODELS if c not in MODELS)} or dear-jac<weight>")
