@@ -53,7 +53,7 @@ class EdgeHead(nn.Module):
 
     def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         sender, receiver = graph.edge_index
-        pair = self.sender(d)[sender] + self.receiver(d)[receiver] + self.edge(graph.edge)
+        pair = self.sender(d).index_select(0, sender) + self.receiver(d).index_select(0, receiver) + self.edge(graph.edge)
         return self.out(torch.relu(pair)).squeeze(-1)
 
 
@@ -70,12 +70,15 @@ class PointerHead(nn.Module):
 
     def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         sender, receiver = graph.edge_index
-        scores = torch.maximum(self.target(d)[sender], self.source(d)[receiver] + self.edge(graph.edge))
+        scores = torch.maximum(self.target(d).index_select(0, sender),
+                               self.source(d).index_select(0, receiver) + self.edge(graph.edge))
         return self.out(scores).squeeze(-1)
 
 
-#: Largest ``[edges, n, H]`` score block :class:`EdgePointerHead` builds at inference (64 Mi floats).
-INFERENCE_SCORE_ELEMENTS = 2**26
+#: Largest ``[edges, n, H]`` score block :class:`EdgePointerHead` builds at inference (2 Mi floats,
+#: 8 MB): blocks this small are recycled by the allocator, while 256 MB ones were fresh memory
+#: every time, and faulting it in made a Floyd–Warshall forward at n=128 twice as slow.
+INFERENCE_SCORE_ELEMENTS = 2**21
 
 
 class EdgePointerHead(nn.Module):
@@ -106,15 +109,15 @@ class EdgePointerHead(nn.Module):
         # For edge (i, j) and candidate k: e_ik is first_leg[g, i, k], e_kj is second_leg[g, k, j].
         # The terms of (i, k) are summed once per graph, and the (k, j) terms are laid out by j, so
         # that an edge gathers two contiguous [n, H] rows instead of three (one of them strided).
-        via = first_leg + middle[:, None]  # [G, i, k, H]: R d_k + S e_ik
-        into = second_leg.transpose(1, 2).contiguous()  # [G, j, k, H]: U e_kj
-        i, j = local[sender], local[receiver]
-        pair = (self.first(d)[sender] + self.second(d)[receiver])[:, None, :]  # [E, 1, H]
+        # Both are flattened to [G * n, n, H] rows, so an edge's rows come by index_select.
+        via = (first_leg + middle[:, None]).flatten(0, 1)  # [(G, i), k, H]: R d_k + S e_ik
+        into = second_leg.transpose(1, 2).flatten(0, 1)  # [(G, j), k, H]: U e_kj
+        first_row, second_row = edge_graph * n + local[sender], edge_graph * n + local[receiver]
+        pair = (self.first(d).index_select(0, sender) + self.second(d).index_select(0, receiver))[:, None, :]
 
         def logits(edges: slice) -> torch.Tensor:  # [len(edges), n]
-            g = edge_graph[edges]
-            scores = via[g, i[edges]]  # a gathered copy, so the in-place sums below alias nothing
-            scores += into[g, j[edges]]
+            scores = via.index_select(0, first_row[edges])  # a copy: the in-place sums alias nothing
+            scores += into.index_select(0, second_row[edges])
             scores += pair[edges]
             return self.out(scores.relu_()).squeeze(-1)
 
