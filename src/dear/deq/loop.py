@@ -44,25 +44,32 @@ def find_fixed_point(
     residual_dtype = torch.promote_types(z0.dtype, torch.float32)
     residual = torch.full((num_graphs,), torch.inf, dtype=residual_dtype, device=device)
     lowest, since_lowest = residual.clone(), torch.zeros_like(iterations)
-    x, visited = z0, [z0]
+    # ``rows`` is None while every graph iterates: the masks then cost nothing.
+    x, visited, rows, running = z0, [z0], None, num_graphs
+    all_rows = torch.ones_like(batch, dtype=torch.bool)
     for k in range(1, max_iter + 1):
-        fx = f(x, active[batch])
+        fx = f(x, all_rows if rows is None else rows)
         current = relative_residual(fx, x, batch, num_graphs)
         residual = torch.where(active, current, residual)
         reached = active & (current < tol)
-        improved = current < lowest
-        lowest = torch.where(improved, current, lowest)
-        since_lowest = torch.where(improved, 0, since_lowest + 1)
-        stalling = active & ~reached & (since_lowest >= patience) if patience else torch.zeros_like(active)
-        stopped = reached | stalling | (active & torch.isinf(current))
+        stopped = reached | (active & torch.isinf(current))
+        if patience:
+            improved = current < lowest
+            lowest = torch.where(improved, current, lowest)
+            since_lowest = torch.where(improved, 0, since_lowest + 1)
+            stalling = active & ~reached & (since_lowest >= patience)
+            stalled |= stalling
+            stopped |= stalling
         converged |= reached
-        stalled |= stalling
         iterations = torch.where(stopped, k, iterations)
         active = active & ~stopped
-        if k == max_iter or not bool(active.any()):
+        still = int(active.sum())
+        if k == max_iter or still == 0:
             break
-        rows = active[batch]
-        x = torch.where(rows[:, None], rule.step(x, fx, active, rows), x)
+        if still != running:
+            rows, running = active[batch], still
+        proposal = rule.step(x, fx, active, rows)
+        x = proposal if rows is None else torch.where(rows[:, None], proposal, x)
         if num_states:
             visited.append(x)
     return x, SolverInfo(iterations, residual, converged, stalled, sample_states(visited, num_states))

@@ -21,9 +21,10 @@ ANDERSON_REGULARISATION = 1e-4
 
 
 class UpdateRule(Protocol):
-    def step(self, x: Tensor, fx: Tensor, active: Tensor, rows: Tensor) -> Tensor:
+    def step(self, x: Tensor, fx: Tensor, active: Tensor, rows: Tensor | None) -> Tensor:
         """Next state; ``active`` ``[G]`` / ``rows`` ``[N]`` mark the graphs still iterating
-        (rows of frozen graphs in the result are discarded by the caller)."""
+        (rows of frozen graphs in the result are discarded by the caller); ``rows`` is None
+        while every graph iterates."""
         ...
 
 
@@ -33,7 +34,7 @@ class FixedPoint:
     def __init__(self, damping: float) -> None:
         self.damping = damping
 
-    def step(self, x: Tensor, fx: Tensor, active: Tensor, rows: Tensor) -> Tensor:
+    def step(self, x: Tensor, fx: Tensor, active: Tensor, rows: Tensor | None) -> Tensor:
         return x + self.damping * (fx - x)
 
 
@@ -45,38 +46,43 @@ class Anderson:
     (closed form ``a ~ (G G^T + lam I)^-1 1``) from that graph's rows only, then mixes
     ``beta sum a_i f(x_i) + (1 - beta) sum a_i x_i``.
 
-    The per-graph Gram matrix of the residuals is updated incrementally (one new row of inner
-    products per step, not all ``memory^2``), and the history is kept as the mixed targets
-    ``x_i + beta (f(x_i) - x_i)`` so that a step mixes one tensor, not two.
+    The history is a ring of ``memory`` slots, kept as the residuals and the mixed targets
+    ``x_i + beta (f(x_i) - x_i)`` (a step mixes one tensor, not two), and the per-graph Gram
+    matrix of the residuals gains one row of inner products per step, not all ``memory^2``. The
+    weights of a least-squares fit do not depend on the order of its pairs, so slots are reused
+    in place of shifting the history. Slots are written in place unless autograd records the
+    solve (``backward="unroll"``): then each write makes a new ring, as no saved tensor may change.
     """
 
     def __init__(self, batch: Tensor, num_graphs: int, damping: float, memory: int) -> None:
         self.batch, self.num_graphs = batch, num_graphs
         self.damping, self.memory = damping, memory
-        self.residuals: Tensor | None = None  # [k, N, H]
-        self.targets: Tensor | None = None  # [k, N, H]
-        self.gram: Tensor | None = None  # [G, k, k]
+        self.residuals: Tensor | None = None  # [memory, N, H]
+        self.targets: Tensor | None = None  # [memory, N, H]
+        self.gram: Tensor | None = None  # [G, memory, memory]
+        self.stored = 0  # pairs written so far
 
-    def step(self, x: Tensor, fx: Tensor, active: Tensor, rows: Tensor) -> Tensor:
+    def step(self, x: Tensor, fx: Tensor, active: Tensor, rows: Tensor | None) -> Tensor:
         # Frozen rows get a zero residual: whatever a masked f returned there stays out.
-        residual = torch.where(rows[:, None], fx - x, 0)
-        target = x + self.damping * residual
-        if self.residuals is None:  # empty histories: the first step takes the general path
-            self.residuals = self.targets = x.new_zeros((0, *x.shape))  # never written in place
-            self.gram = x.new_zeros(self.num_graphs, 0, 0)
-        drop = int(self.residuals.shape[0] == self.memory)  # the oldest pair leaves a full history
-        self.residuals = torch.cat((self.residuals[drop:], residual[None]))
-        self.targets = torch.cat((self.targets[drop:], target[None]))
-        products = segment_sum((self.residuals * residual).sum(-1).T, self.batch, self.num_graphs)  # [G, k]
-        kept = self.gram[:, drop:, drop:]
-        self.gram = torch.cat((torch.cat((kept, products[:, :-1, None]), 2), products[:, None, :]), 1)
-        weights = self._weights(active)[self.batch]  # [N, k]
-        return (weights.T[..., None] * self.targets).sum(0)
+        residual = fx - x if rows is None else torch.where(rows[:, None], fx - x, 0)
+        target = torch.add(x, residual, alpha=self.damping)
+        if self.residuals is None:
+            self.residuals = x.new_zeros((self.memory, *x.shape))
+            self.targets = x.new_zeros((self.memory, *x.shape))
+            self.gram = x.new_zeros(self.num_graphs, self.memory, self.memory)
+        slot, used = self.stored % self.memory, min(self.stored + 1, self.memory)
+        self.stored += 1
+        self.residuals = _write(self.residuals, slot, residual)
+        self.targets = _write(self.targets, slot, target)
+        products = segment_sum((self.residuals[:used] * residual).sum(-1).T, self.batch, self.num_graphs)
+        self.gram = _write(_write(self.gram, (slice(None), slot, slice(used)), products),
+                           (slice(None), slice(used), slot), products)
+        weights = self._weights(self.gram[:, :used, :used], active, slot)[self.batch]  # [N, used]
+        return (weights.T[..., None] * self.targets[:used]).sum(0)
 
-    def _weights(self, active: Tensor) -> Tensor:
+    def _weights(self, gram: Tensor, active: Tensor, newest: int) -> Tensor:
         """Mixing weights ``[G, k]``; a graph whose system cannot be solved takes the newest
         iterate alone (a plain fixed-point step) instead of NaNs."""
-        gram = self.gram
         n = gram.shape[-1]
         eye = torch.eye(n, dtype=gram.dtype, device=gram.device)
         scale = gram.diagonal(dim1=-2, dim2=-1).mean(-1)
@@ -86,7 +92,15 @@ class Anderson:
         solution, status = torch.linalg.solve_ex(system, gram.new_ones(self.num_graphs, n, 1))
         weights = solution[..., 0] / solution[..., 0].sum(-1, keepdim=True)
         usable = (status == 0) & torch.isfinite(weights).all(-1)
-        return torch.where(usable[:, None], weights, eye[-1])
+        return torch.where(usable[:, None], weights, eye[newest])
+
+
+def _write(ring: Tensor, where: int | tuple, value: Tensor) -> Tensor:
+    """``ring`` with ``value`` at ``where``: in place, or into a copy when autograd records."""
+    if value.requires_grad or ring.requires_grad:
+        ring = ring.clone()
+    ring[where] = value
+    return ring
 
 
 class Broyden:
@@ -111,8 +125,8 @@ class Broyden:
         coefficients = segment_sum((rights * x).sum(-1).T, self.batch, self.num_graphs)  # [G, k]
         return torch.einsum("nk,knh->nh", coefficients[self.batch], lefts) - x
 
-    def step(self, x: Tensor, fx: Tensor, active: Tensor, rows: Tensor) -> Tensor:
-        g = torch.where(rows[:, None], fx - x, 0)
+    def step(self, x: Tensor, fx: Tensor, active: Tensor, rows: Tensor | None) -> Tensor:
+        g = fx - x if rows is None else torch.where(rows[:, None], fx - x, 0)
         if self.previous is not None:
             dx, dg = x - self.previous[0], g - self.previous[1]
             vt = self._apply(dx, self.vs, self.us)  # dx^T B^-1
