@@ -219,3 +219,21 @@ def test_a_large_gap_without_a_finding_says_so(tmp_path: Path) -> None:
     record = {"cell": {"algorithm": "mst_prim", "column": "dem", "seed": 0}, "eval": {"64": {"score": 0.4}}}
     (cells / "mst_prim__dem__seed0.json").write_text(json.dumps(record))  # the blog's DEM: 75.2%
     assert f"*mst_prim, ours dem 40.0% against blog DEM 75.2%:* {UNEXPLAINED_GAP}" in table_section(tmp_path, "cpu")
+
+
+def test_targets_section_holds_each_column_to_its_algorithms_target(tmp_path: Path) -> None:
+    from dear.bench.inference import DEAR_VARIANTS
+    from dear.bench.report import targets_section
+
+    def row(algorithm: str, n: int, ratio: float) -> dict:
+        timings = {f"{v}_over_nar": ratio * (i + 1) for i, v in enumerate(DEAR_VARIANTS)}
+        return {"algorithm": algorithm, "dear_column": "dear", "n": n, **timings}
+
+    rows = [row("dfs", 16, 9.0), row("dfs", 64, 0.4), row("dfs", 128, 0.6), row("bfs", 64, 1.4)]
+    (tmp_path / "bench_inference.json").write_text(json.dumps({"meta": {}, "rows": rows}))
+    (tmp_path / "table" / "cpu").mkdir(parents=True)
+    lines = targets_section(tmp_path, "cpu")
+    by_algorithm = {line.split(" | ")[0][2:]: line for line in lines if line.startswith("| bfs") or line.startswith("| dfs")}
+    assert "| ≤ 1.5 | 64: 1.40 | yes |" in by_algorithm["bfs"]
+    assert "| ≤ 0.5 | 64: 0.40, 128: 0.60 | no |" in by_algorithm["dfs"]  # 0.6 at 128 misses; n=16 not held
+    assert "64: 0.40 (tol 1e-3)" in by_algorithm["dfs"] and by_algorithm["dfs"].endswith("| – | – |")
