@@ -100,14 +100,14 @@ def test_nar_runs_exactly_the_ground_truth_steps_per_graph() -> None:
 
 
 def test_edge_pointer_scores_in_chunks_at_inference_match_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    import dear.nn.decoders as decoders
+    import dear.nn.graph as graph_module
 
     torch.manual_seed(0)
     model = build_model(make_config("floyd_warshall", "smoke")).eval()
     batch = _batch("floyd_warshall", n=(6, 9))
     with torch.no_grad():
         whole = model(batch).outputs["Pi"]
-        monkeypatch.setattr(decoders, "INFERENCE_SCORE_ELEMENTS", 1000)  # a few edges per chunk
+        monkeypatch.setattr(graph_module, "INFERENCE_BLOCK_ELEMENTS", 1000)  # a few edges per block
         chunked = model(batch).outputs["Pi"]
     assert torch.equal(torch.isinf(whole), torch.isinf(chunked))
     finite = torch.isfinite(whole)

@@ -43,3 +43,25 @@ def test_partial_mask_steps_active_graphs_only(processor: str) -> None:
     assert torch.equal(out[~active], h[~active])
     assert torch.allclose(out[active], step(h, graph)[active], atol=1e-6)
     assert not torch.allclose(out[active], h[active])
+
+
+@pytest.mark.parametrize("processor", ["mpnn", "triplet"])
+def test_inference_in_edge_blocks_equals_one_pass(processor: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without autograd, messages go in edge blocks folded into a running max: the same step,
+    masked or not, including nodes that receive no message (0, as one scatter gives)."""
+    import dear.nn.graph as graph_module
+
+    step, graph, hidden = _processor_and_graph(processor)
+    receivers = set(graph.edge_index[1].tolist())
+    keep = torch.tensor([r != 0 for r in graph.edge_index[1].tolist()])  # node 0 gets no message
+    graph.edge_index, graph.edge = graph.edge_index[:, keep], graph.edge[keep]
+    assert 0 in receivers and 0 not in set(graph.edge_index[1].tolist())
+    h = torch.randn(graph.num_nodes, hidden)
+    active = graph.batch != 1
+    with torch.no_grad():
+        whole = [step(h, graph), step(h, graph, active)]
+        graph.memo.clear()
+        monkeypatch.setattr(graph_module, "INFERENCE_BLOCK_ELEMENTS", 3 * hidden)  # three edges per block
+        blocked = [step(h, graph), step(h, graph, active)]
+    for one, many in zip(whole, blocked):
+        assert torch.allclose(one, many, atol=1e-6)

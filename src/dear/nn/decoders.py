@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch_geometric.utils import to_dense_adj, to_dense_batch
 
-from dear.nn.graph import EncodedGraph, graph_max_pool, local_node_index
+from dear.nn.graph import EncodedGraph, graph_max_pool, inference_blocks, local_node_index
 from dear.nn.permutation import PermutationHead
 from dear.specs import POINTER_TYPES, SPECS, Location, Type, feature_width
 
@@ -75,12 +75,6 @@ class PointerHead(nn.Module):
         return self.out(scores).squeeze(-1)
 
 
-#: Largest ``[edges, n, H]`` score block :class:`EdgePointerHead` builds at inference (2 Mi floats,
-#: 8 MB): blocks this small are recycled by the allocator, while 256 MB ones were fresh memory
-#: every time, and faulting it in made a Floyd–Warshall forward at n=128 twice as slow.
-INFERENCE_SCORE_ELEMENTS = 2**21
-
-
 class EdgePointerHead(nn.Module):
     """Edge ``(i, j)`` points to a node ``k`` (Floyd–Warshall's ``Pi[i, j] = k``): score
     ``w · ReLU(P d_i + Q d_j + R d_k + S e_ik + U e_kj)``, dense per graph (``O(n³)``)."""
@@ -121,11 +115,9 @@ class EdgePointerHead(nn.Module):
             scores += pair[edges]
             return self.out(scores.relu_()).squeeze(-1)
 
-        # Without autograd, edges go in chunks so the [E, n, H] scores never exist at once
-        # (a 256-node graph would need 4 GiB); with it, every chunk would be kept anyway.
-        count = sender.numel()
-        chunk = count if torch.is_grad_enabled() else max(1, INFERENCE_SCORE_ELEMENTS // (n * middle.shape[-1]))
-        parts = [logits(slice(start, start + chunk)) for start in range(0, count, chunk)]
+        # Without autograd, edges go in blocks so the [E, n, H] scores never exist at once
+        # (a 256-node graph would need 4 GiB).
+        parts = [logits(rows) for rows in inference_blocks(sender.numel(), n * middle.shape[-1])]
         out = torch.cat(parts) if len(parts) != 1 else parts[0]
         return out.masked_fill(~mask[edge_graph], float("-inf"))
 

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch_geometric.utils import scatter
 
-from dear.nn.graph import EncodedGraph, Rows, put_rows
+from dear.nn.graph import EncodedGraph, Rows, inference_blocks, put_rows
 from dear.nn.processors.base import GatedUpdate, Processor, active_subgraph
 
 
@@ -33,13 +33,29 @@ class MPNN(Processor):
         """Max-aggregated messages ``[len(nodes), H]`` for the receivers in ``nodes``."""
         sender, receiver = graph.edge_index[:, edges]
         inputs_term = graph.constant(self, lambda: self.edge(graph.edge) + self.graph(graph.graph)[graph.edge_batch])
-        # index_select, not ``x[index]``: the general advanced-indexing kernel is ~8x slower on
-        # CPU for row gathers, and these two gathers were half of a step on dense graphs.
-        raw = self.receiver(z).index_select(0, receiver)
-        raw += self.sender(z).index_select(0, sender)
-        raw += inputs_term[edges]
-        aggregated = scatter(self.message_mlp(raw), receiver, dim=0, dim_size=z.shape[0], reduce="max")
-        return aggregated[nodes]
+        if not isinstance(edges, slice):
+            inputs_term = inputs_term.index_select(0, edges)
+        from_receiver, from_sender = self.receiver(z), self.sender(z)
+
+        def block_messages(rows: slice) -> torch.Tensor:
+            # index_select, not ``x[index]``: the general advanced-indexing kernel is ~8x slower
+            # on CPU for row gathers, and these gathers were half of a step on dense graphs.
+            raw = from_receiver.index_select(0, receiver[rows])
+            raw += from_sender.index_select(0, sender[rows])
+            raw += inputs_term[rows]
+            return self.message_mlp(raw)
+
+        blocks = inference_blocks(receiver.numel(), self.hidden)
+        if len(blocks) == 1:
+            aggregated = scatter(block_messages(blocks[0]), receiver, dim=0, dim_size=z.shape[0], reduce="max")
+            return aggregated[nodes]
+        # Without autograd, edges go in blocks folded into a running max (see inference_blocks).
+        aggregated = z.new_full((z.shape[0], self.hidden), -torch.inf)
+        for rows in blocks:
+            index = receiver[rows, None].expand(-1, self.hidden)
+            aggregated.scatter_reduce_(0, index, block_messages(rows), reduce="amax")
+        aggregated = aggregated[nodes]
+        return torch.where(torch.isneginf(aggregated), 0.0, aggregated)  # no incoming edge: 0, as scatter
 
     def forward(self, h: torch.Tensor, graph: EncodedGraph, active: torch.Tensor | None = None) -> torch.Tensor:
         nodes, edges = active_subgraph(graph, active)
