@@ -65,3 +65,15 @@ def test_inference_in_edge_blocks_equals_one_pass(processor: str, monkeypatch: p
         blocked = [step(h, graph), step(h, graph, active)]
     for one, many in zip(whole, blocked):
         assert torch.allclose(one, many, atol=1e-6)
+
+
+def test_inference_blocks_cover_every_row_once_even_when_there_are_none() -> None:
+    from dear.nn.graph import INFERENCE_BLOCK_ELEMENTS, inference_blocks
+
+    rows_per_block = INFERENCE_BLOCK_ELEMENTS // 64
+    for count in (0, 1, rows_per_block, 2 * rows_per_block + 3):
+        with torch.no_grad():
+            blocks = inference_blocks(count, 64)
+        assert [i for b in blocks for i in range(count)[b]] == list(range(count))
+        assert all(len(range(count)[b]) <= rows_per_block for b in blocks)
+        assert inference_blocks(count, 64) == [slice(0, count)]  # autograd on: one pass

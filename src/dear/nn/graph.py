@@ -25,7 +25,7 @@ def inference_blocks(count: int, row_elements: int) -> list[slice]:
     """Consecutive row slices covering ``count`` rows of ``row_elements`` each: one slice with
     autograd on (every block would be kept for backward anyway), else blocks of at most
     :data:`INFERENCE_BLOCK_ELEMENTS`."""
-    size = count if torch.is_grad_enabled() else max(1, INFERENCE_BLOCK_ELEMENTS // max(1, row_elements))
+    size = max(1, count if torch.is_grad_enabled() else INFERENCE_BLOCK_ELEMENTS // max(1, row_elements))
     return [slice(start, start + size) for start in range(0, count, size)] or [slice(0, 0)]
 
 
