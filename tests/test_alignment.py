@@ -91,13 +91,40 @@ def test_loss_is_mean_distance_along_each_graphs_path() -> None:
     nar = torch.randn(T, 5, H, generator=generator)
     cost = alignment_cost(dear, nar, batch, 2)
     for g, k, t in zip(*(axis.flatten() for axis in torch.meshgrid(*map(torch.arange, (2, K, T)), indexing="ij"))):
-        direct = ((dear[k, batch == g] - nar[t, batch == g]) ** 2).mean()  # the definition
+        direct = (dear[k, batch == g] - nar[t, batch == g]).norm(dim=-1).mean()  # the definition
         assert float(cost[g, k, t]) == pytest.approx(float(direct), rel=1e-5, abs=1e-6)
     expected = torch.stack([
         torch.stack([cost[g][pair] for pair in monotone_alignment(cost[g, :, : int(steps[g])])]).mean()
         for g in range(2)
     ]).mean()
     assert float(alignment_loss(dear, nar, batch, steps)) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_dp_and_loss_use_only_each_graphs_own_states() -> None:
+    """A graph whose solve stopped early has fewer DEAR states: its padding rows are never read
+    by the DP nor counted in the loss, however they are filled."""
+    generator = torch.Generator().manual_seed(3)
+    K, T, H = 5, 4, 3
+    batch = torch.tensor([0, 0, 1, 1, 1])
+    steps, states = torch.tensor([4, 3]), torch.tensor([2, 5])
+    dear = torch.randn(K, 5, H, generator=generator)
+    nar = torch.randn(T, 5, H, generator=generator)
+    cost = alignment_cost(dear, nar, batch, 2)
+    path = aligned_steps(cost, steps, states)
+    for g in range(2):
+        own = monotone_alignment(cost[g, : int(states[g]), : int(steps[g])])
+        assert [(k, int(t)) for k, t in enumerate(path[g, : int(states[g])])] == own
+    expected = torch.stack([
+        torch.stack([cost[g][pair] for pair in monotone_alignment(cost[g, : int(states[g]), : int(steps[g])])]).mean()
+        for g in range(2)
+    ]).mean()
+    loss = alignment_loss(dear, nar, batch, steps, states)
+    assert float(loss) == pytest.approx(float(expected), rel=1e-5)
+    scrambled = dear.clone()
+    scrambled[2:, :2] = 100.0  # graph 0's padding rows
+    assert float(alignment_loss(scrambled, nar, batch, steps, states)) == pytest.approx(float(loss), rel=1e-6)
+    with pytest.raises(ValueError, match="states"):
+        aligned_steps(cost, steps, torch.tensor([0, 5]))
 
 
 def _save_untrained(run_dir: Path, algorithm: str = "bfs", **overrides) -> Path:
@@ -129,7 +156,7 @@ def test_alignment_gradient_matches_finite_differences(tmp_path: Path) -> None:
     step = partial(model.processor, graph=graph)
 
     def loss() -> torch.Tensor:
-        return model.alignment.loss(batch, info.trajectory, step)
+        return model.alignment.loss(batch, info.trajectory, info.trajectory_length, step)
 
     parameters = dict(model.processor.named_parameters())
     weights = [parameters["sender.weight"], parameters["update.out_z.weight"]]
@@ -161,8 +188,9 @@ def test_training_forward_adds_align_loss_with_gradient_into_processor(tmp_path:
 
 def test_trajectory_states_are_distinct_not_aliased(tmp_path: Path) -> None:
     model, batch = _aligned_dear(_save_untrained(tmp_path / "nar"), solver="fixed_point", tol=1e-12, max_iter=30)
-    model(batch).aux_losses["align"].backward()
-    states = model.last_info.trajectory
+    prediction = model(batch)
+    prediction.aux_losses["align"].backward()
+    states = prediction.solver.trajectory
     assert len(states) == int(batch.length.max()) >= 3
     assert len({s.data_ptr() for s in states}) == len(states)
     for a, b in zip(states, states[1:]):

@@ -148,12 +148,58 @@ def test_ift_autograd_graph_does_not_grow_with_iterations():
     f = ContractiveMap([3, 4], [0.6, 0.8])
     sizes = {}
     for backward in ("ift", "unroll"):
-        for max_iter in (5, 50):
-            z, info = solve(f, f.zeros(), f.batch, tol=1e-300, max_iter=max_iter, backward=backward)
-            assert not info.converged.any()
-            sizes[backward, max_iter] = graph_size(z)
-    assert sizes["ift", 5] == sizes["ift", 50]
-    assert sizes["unroll", 50] > sizes["unroll", 5]  # the counter does see growth
+        for tol in (1e-2, 1e-10):
+            z, info = solve(f, f.zeros(), f.batch, tol=tol, max_iter=200, backward=backward)
+            assert info.converged.all()
+            sizes[backward, tol] = (graph_size(z), int(info.iterations.max()))
+    assert sizes["ift", 1e-10][1] > 2 * sizes["ift", 1e-2][1]
+    assert sizes["ift", 1e-2][0] == sizes["ift", 1e-10][0]
+    assert sizes["unroll", 1e-10][0] > sizes["unroll", 1e-2][0]  # the counter does see growth
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_unconverged_graph_never_gets_an_ift_gradient(solver):
+    """IFT holds at a fixed point only: within one batch, the graph that converged gets the
+    implicit gradient, the one that hit max_iter gets the phantom gradient, each exactly what it
+    would get solved alone, and the adjoint's statistics cover the implicit graph only."""
+    f = ContractiveMap([3, 4], [0.3, 0.97])
+    target = torch.randn(f.rows, f.hidden, generator=torch.Generator().manual_seed(2), dtype=DTYPE)
+    with torch.no_grad():
+        _, free = solve(f, f.zeros(), f.batch, solver=solver, tol=1e-9, max_iter=300)
+    fast, slow = free.iterations.tolist()
+    assert fast < slow  # so a cap of ``fast`` leaves graph 1 unconverged
+    options = {"solver": solver, "tol": 1e-9, "max_iter": fast, "backward": "ift", "backward_tol": 1e-12,
+               "backward_max_iter": 200}
+    z, info = solve(f, f.zeros(), f.batch, **options)
+    assert info.converged.tolist() == [True, False] and info.implicit.tolist() == [True, False]
+    got = flat_grad((z * target).sum(), f.parameters())
+    assert info.backward is not None and info.backward.iterations.numel() == 1 and info.backward.converged.all()
+    assert info.summary()["implicit_fraction"] == 0.5
+    expected = 0
+    for graph, backward in ((0, "ift"), (1, "phantom")):
+        alone = f.only(graph)
+        z_alone, _ = solve(alone, alone.zeros(), **options | {"backward": backward})
+        expected = expected + flat_grad((z_alone * target[f.batch == graph]).sum(), f.parameters())
+    torch.testing.assert_close(got, expected, rtol=1e-6, atol=1e-9)
+    # The implicit gradient differs from the phantom one: the test can tell which one a graph got.
+    z_phantom, phantom_info = solve(f, f.zeros(), f.batch, **options | {"backward": "phantom"})
+    assert phantom_info.implicit.tolist() == [False, False]
+    assert (flat_grad((z_phantom * target).sum(), f.parameters()) - got).norm() > 1e-3 * got.norm()
+
+
+def test_adjoint_solve_has_its_own_limits():
+    f = ContractiveMap([3, 4], [0.6, 0.8])
+    z, info = solve(f, f.zeros(), f.batch, tol=1e-10, max_iter=200, backward_tol=1e-2, backward_max_iter=200)
+    z.square().sum().backward()
+    loose = info.backward.iterations.clone()
+    z, info = solve(f, f.zeros(), f.batch, tol=1e-10, max_iter=200, backward_max_iter=2)
+    z.square().sum().backward()
+    assert info.backward.iterations.tolist() == [2, 2] and not info.backward.converged.any()
+    assert (loose > 2).all() and info.backward.converged.numel() == 2
+    with pytest.raises(ValueError, match="backward_tol"):
+        solve(f, f.zeros(), f.batch, backward_tol=0.0)
+    with pytest.raises(ValueError, match="backward_max_iter"):
+        solve(f, f.zeros(), f.batch, backward_max_iter=0)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -220,6 +266,31 @@ def test_trajectory_has_exactly_the_asked_states_as_fresh_distinct_tensors():
     assert int(info.iterations.max()) < 40 and len(info.trajectory) == 40
     assert len({state.data_ptr() for state in info.trajectory}) == 40
     assert torch.equal(info.trajectory[-1], z)
+
+
+def test_trajectory_is_sampled_along_each_graphs_own_solve():
+    """A graph that converged early contributes its own distinct states, not copies of its fixed
+    point spread over the batch's iteration axis; the rest of its slots are marked padding."""
+    f = ContractiveMap([3, 4], [0.2, 0.95])
+    count = 12
+    with torch.no_grad():
+        z, info = solve(f, f.zeros(), f.batch, solver="fixed_point", tol=1e-6, max_iter=300, return_trajectory=count)
+        _, long_run = solve(f, f.zeros(), f.batch, solver="fixed_point", tol=1e-6, max_iter=300,
+                            return_trajectory=300)
+    fast, slow = info.iterations.tolist()
+    assert fast < count < slow
+    assert info.trajectory_length.tolist() == [fast, count]
+    for graph, length in enumerate(info.trajectory_length.tolist()):
+        rows = f.batch == graph
+        states = [state[rows] for state in info.trajectory]
+        assert torch.equal(states[0], torch.zeros_like(states[0])) and torch.equal(states[length - 1], z[rows])
+        distinct = states[:length]
+        assert all(not torch.equal(a, b) for i, a in enumerate(distinct) for b in distinct[i + 1:])
+        assert all(torch.equal(state, z[rows]) for state in states[length:])
+    # The fast graph's states are exactly its iterates 0 .. fast - 1 (all of them, in order).
+    rows = f.batch == 0
+    for k in range(fast):
+        assert torch.equal(info.trajectory[k][rows], long_run.trajectory[k][rows])
 
 
 def test_trajectory_carries_gradient_only_when_unrolled():
@@ -322,8 +393,8 @@ def test_summary_for_logging():
     z, info = solve(f, f.zeros(), f.batch, tol=1e-8, max_iter=100)
     assert isinstance(info, SolverInfo)
     summary = info.summary()
-    assert set(summary) == {"iterations_mean", "iterations_max", "residual_max", "converged_fraction",
-                            "stalled_fraction"}
+    assert set(summary) == {"iterations_mean", "iterations_max", "residual_mean", "residual_max",
+                            "converged_fraction", "stalled_fraction", "implicit_fraction"}
     assert summary["converged_fraction"] == 1.0 and summary["residual_max"] < 1e-8
     z.sum().backward()
     assert "backward_converged_fraction" in info.summary()

@@ -60,13 +60,18 @@ TRAIN_FLAGS = {
     "eval_tol": (float, "dear: tolerance at evaluation"),
     "eval_max_iter": (int, "dear: iteration cap at evaluation"),
     "eval_patience": (int, "dear: stop a graph at evaluation after K iterations with no new lowest residual"),
-    "backward": (str, "dear: gradient (ift = implicit differentiation, phantom = 1-step)"),
+    "backward": (str, "dear: gradient (ift = implicit differentiation where a graph converged, phantom "
+                      "steps where not; phantom = phantom steps for every graph)"),
+    "backward_tol": (float, "dear: tolerance of the ift backward's adjoint solve"),
+    "backward_max_iter": (int, "dear: iteration cap of the ift backward's adjoint solve"),
     "anderson_m": (int, "dear: Anderson memory"),
     "jacobian_weight": (float, "dear: Hutchinson Jacobian regulariser weight (paper: 1e-4)"),
     "state_noise": (float, "dear: std of Gaussian state noise, training only"),
     "stochastic_steps": (int, "dear: up to K extra solver steps drawn at random in training"),
     "align": (str, "dear: run directory of a trained NAR to align the solver trajectory to"),
     "align_weight": (float, "dear: weight of the alignment loss (paper: 0.01-0.1)"),
+    "correction_states": (int, "dear: fixed-point correction, supervise the outputs of K states along the solve"),
+    "correction_decay": (float, "dear: weight decay of earlier correction states (state k of K: decay^(K-k))"),
     "dem_temperature": (float, "dem: softmin temperature (0 = hard min-update)"),
     "dem_step_penalty": (float, "dem: weight of the step penalty sum ||z_t+1 - z_t||^2"),
 }
@@ -150,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("algorithm", metavar="ALGORITHM", help="one of: " + ", ".join(ALGORITHMS))
     p.add_argument("--model", choices=MODELS, default="nar")
     p.add_argument("--processor", choices=("mpnn", "triplet"), default="mpnn")
-    p.add_argument("--profile", choices=PROFILES, default="cpu", help="smoke (seconds), cpu (~5 min), paper (GPU)")
+    p.add_argument("--profile", choices=PROFILES, default="cpu", help="smoke (seconds), cpu (2 CPU cores: minutes), official (HekpoMaH/DEAR's protocol: GPU hours)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="run directory (must be new unless --resume)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")

@@ -13,7 +13,7 @@ from dear.specs import check_algorithm
 from dear.errors import shown
 
 MODELS = ("nar", "nar-lt", "nar-hints", "dem", "dear")
-PROFILES = ("smoke", "cpu", "paper")
+PROFILES = ("smoke", "cpu", "official")
 SOLVERS = ("anderson", "fixed_point", "broyden")
 BACKWARDS = ("ift", "phantom")
 #: Largest hidden size a config may ask for: weights are allocated when the model is built.
@@ -53,6 +53,8 @@ class TrainConfig:
     eval_max_iter: int = 64
     eval_patience: int = 0  # 0: no stall test at evaluation
     backward: str = "ift"
+    backward_tol: float = 1e-3  # adjoint solve of the ift backward (official: 0.01, forward 0.1)
+    backward_max_iter: int = 40
     anderson_m: int = 6
     jacobian_weight: float = 0.0
     state_noise: float = 0.0
@@ -61,6 +63,8 @@ class TrainConfig:
     stochastic_steps: int = 0
     align: str = ""
     align_weight: float = 0.05
+    correction_states: int = 0  # fixed-point correction: states along the solve whose outputs are supervised
+    correction_decay: float = 0.8
     dem_temperature: float = 0.0
     dem_step_penalty: float = 0.01
     description: str = field(default="", repr=False)
@@ -76,10 +80,11 @@ class TrainConfig:
         lo, hi = self.train_sizes
         if min(lo, self.val_size, *self.test_sizes) < 2 or lo > hi:
             raise ValueError("graph sizes must be at least 2 and train_sizes an increasing (lo, hi) pair")
-        for name in ("steps", "batch_size", "train_samples", "val_samples", "test_samples", "hidden"):
+        for name in ("steps", "batch_size", "train_samples", "val_samples", "test_samples", "hidden", "max_iter",
+                     "eval_max_iter", "backward_max_iter"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("seed", "eval_patience"):
+        for name in ("seed", "eval_patience", "correction_states"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
         if self.hidden > MAX_HIDDEN:
@@ -88,6 +93,9 @@ class TrainConfig:
             raise ValueError(f"--align aligns a DEAR to a NAR run; it does nothing for --model {self.model}")
         if self.model == "dem" and (self.granola or self.cgp):
             raise ValueError("--granola and --cgp are DEAR/NAR switches; the DEM baseline does not take them")
+        for name in ("tol", "eval_tol", "backward_tol"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not self.align_weight >= 0:
             raise ValueError(f"align_weight must be non-negative, got {self.align_weight}")
         return self

@@ -26,8 +26,17 @@ from dear.config import MODELS
 from dear.specs import PAPER_ALGORITHMS
 
 TABLE_MODELS = ("nar", "nar-lt", "dear")
+#: The recipe of the DEAR column before the official protocol (tol 1e-3 with IFT, no Jacobian term,
+#: evaluation cap 64): its cells stay comparable beside the new ones.
+PRE_OFFICIAL_DEAR = ["--tol", "1e-3", "--backward", "ift", "--backward-tol", "1e-3", "--jacobian-weight", "0",
+                     "--eval-tol", "1e-3", "--eval-max-iter", "64"]
 EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": ("nar", ["--processor", "triplet"]),
-                "dear-align": ("dear", [])}
+                "dear-align": ("dear", []),
+                # Ablation of the DEAR recipe, each one change from the profile's (official) settings.
+                "dear-ift": ("dear", ["--backward", "ift"]),
+                "dear-tol0.01": ("dear", ["--tol", "0.01"]),
+                "dear-fpc": ("dear", ["--correction-states", "4"]),
+                "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.
 JACOBIAN_COLUMN = re.compile(r"dear-jac(\d+(?:\.\d+)?)?")

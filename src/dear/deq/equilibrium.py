@@ -28,6 +28,8 @@ def solve(
     max_iter: int = 40,
     patience: int = 0,
     backward: str = "ift",
+    backward_tol: float | None = None,
+    backward_max_iter: int | None = None,
     m: int = 6,
     damping: float = 1.0,
     phantom_steps: int = 1,
@@ -54,22 +56,31 @@ def solve(
     Broyden's step length. ``m`` is used by Anderson only.
 
     backward (only when autograd is recording; otherwise ``z*`` is returned as found):
-    ``"ift"`` solves under no_grad and returns ``f(z*)`` whose gradient is the implicit one,
-    computed by an adjoint solve with the same solver and limits (its info lands
-    in ``info.backward``); ``"phantom"`` returns ``phantom_steps`` differentiable steps
-    ``z + phantom_damping (f(z) - z)`` from ``z*``; ``"unroll"`` backpropagates through every
-    iteration (memory grows with iterations: for tests and the DEM baseline).
+    ``"ift"`` solves under no_grad; a graph that *converged* gets ``f(z*)`` whose gradient is
+    the implicit one, computed by an adjoint solve ``u = J^T u + g`` with the same solver,
+    ``backward_tol`` and ``backward_max_iter`` (default: the forward's; its info, over those
+    graphs, lands in ``info.backward``). The implicit function theorem holds only at a fixed
+    point, so a graph that did not converge gets the phantom gradient below instead
+    (``info.implicit`` says which graph got which). ``"phantom"`` returns ``phantom_steps``
+    differentiable steps ``z + phantom_damping (f(z) - z)`` from ``z*`` for every graph;
+    ``"unroll"`` backpropagates through every iteration (memory grows with iterations: for
+    tests and the DEM baseline).
 
-    return_trajectory: number of states ``info.trajectory`` holds, evenly spaced along the
-    solve and ending at the final state, exactly that many even after an early stop (repeating
-    states then); fresh tensors, detached except with ``backward="unroll"``.
+    return_trajectory: number ``K`` of states ``info.trajectory`` holds (``K`` tensors like
+    ``z0``), sampled per graph along *its own* solve: graph ``g`` gets
+    ``info.trajectory_length[g] = min(K, its iterations)`` distinct states from ``z0`` to its
+    final one, evenly spaced; its rows of the remaining tensors repeat the final state. Fresh
+    tensors, detached except with ``backward="unroll"``.
 
     Unknown option names and values raise ``ValueError`` naming the allowed ones.
     """
+    backward_tol = tol if backward_tol is None else backward_tol
+    backward_max_iter = max_iter if backward_max_iter is None else backward_max_iter
     _check_options(
         unknown, solver, backward, tol, max_iter, patience, m, damping, phantom_steps, phantom_damping,
         return_trajectory,
     )
+    _check_limits(backward_tol, backward_max_iter, "backward_")
     batch, num_graphs = _graph_index(z0, batch)
     call = _checked_map(f, f_accepts_mask)
     forward = partial(find_fixed_point, batch=batch, num_graphs=num_graphs, tol=tol, max_iter=max_iter,
@@ -87,13 +98,24 @@ def solve(
     def full(z: Tensor) -> Tensor:
         return call(z, all_rows)
 
-    if backward == "phantom":
-        return phantom(full, z_star, phantom_steps, phantom_damping), info
+    def phantom_gradient() -> Tensor:
+        return phantom(full, z_star, phantom_steps, phantom_damping)
+
+    info.implicit = info.converged.clone() if backward == "ift" else torch.zeros_like(info.converged)
+    if not bool(info.implicit.any()):
+        return phantom_gradient(), info
 
     def solve_adjoint(adjoint: Callable[[Tensor], Tensor], grad: Tensor) -> tuple[Tensor, SolverInfo]:
-        return forward(lambda u, rows: adjoint(u), grad, rule=new_rule(), num_states=0)
+        u, adjoint_info = forward(lambda u, rows: adjoint(u), grad, rule=new_rule(), num_states=0,
+                                  tol=backward_tol, max_iter=backward_max_iter)
+        return u, adjoint_info.select(info.implicit)
 
-    return implicit(full, z_star, solve_adjoint, info), info
+    z = implicit(full, z_star, solve_adjoint, info)
+    if bool(info.implicit.all()):
+        return z, info
+    # Graphs do not interact, so each row takes its own graph's gradient: the adjoint sees a zero
+    # incoming gradient on the phantom graphs' rows and keeps it zero there.
+    return torch.where(info.implicit[batch][:, None], z, phantom_gradient()), info
 
 
 #: Keyword options of ``solve``, for the error message on a misspelled one.
@@ -125,16 +147,26 @@ def _check_options(
         raise ValueError(f"unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
     if backward not in BACKWARDS:
         raise ValueError(f"unknown backward {backward!r}; allowed: {', '.join(BACKWARDS)}")
-    counts = (("max_iter", max_iter, 1), ("patience", patience, 0), ("m", m, 1),
-              ("phantom_steps", phantom_steps, 1), ("return_trajectory", return_trajectory, 0))
+    _check_limits(tol, max_iter)
+    counts = (("patience", patience, 0), ("m", m, 1), ("phantom_steps", phantom_steps, 1),
+              ("return_trajectory", return_trajectory, 0))
     for name, value, least in counts:
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
-    if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
+        _check_count(name, value, least)
     for name, value in (("damping", damping), ("phantom_damping", phantom_damping)):
         if not (isinstance(value, (int, float)) and 0 < value <= 1):
             raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+
+
+def _check_count(name: str, value: object, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+
+
+def _check_limits(tol: object, max_iter: object, prefix: str = "") -> None:
+    """A solve's stopping rule: a positive finite tolerance and at least one f-call."""
+    _check_count(f"{prefix}max_iter", max_iter, 1)
+    if not (isinstance(tol, (int, float)) and not isinstance(tol, bool) and math.isfinite(tol) and tol > 0):
+        raise ValueError(f"{prefix}tol must be a finite number > 0, got {tol!r}")
 
 
 def _graph_index(z0: Tensor, batch: Tensor | None) -> tuple[Tensor, int]:

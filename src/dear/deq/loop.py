@@ -72,14 +72,30 @@ def find_fixed_point(
         x = proposal if rows is None else torch.where(rows[:, None], proposal, x)
         if num_states:
             visited.append(x)
-    return x, SolverInfo(iterations, residual, converged, stalled, sample_states(visited, num_states))
+    info = SolverInfo(iterations, residual, converged, stalled)
+    if num_states:
+        info.trajectory, info.trajectory_length = sample_states(visited, iterations, batch, num_states)
+    return x, info
 
 
-def sample_states(visited: list[Tensor], count: int) -> list[Tensor]:
-    """``count`` states evenly spaced along ``visited``, the last always the final state.
+def sample_states(visited: list[Tensor], iterations: Tensor, batch: Tensor, count: int) -> tuple[list[Tensor], Tensor]:
+    """``count`` states per graph, evenly spaced along *that graph's own* solve, and how many of
+    them are distinct: ``([count x [N, H]], [G])``.
 
-    Exactly ``count`` even when the solve stopped early (states repeat then); each is a fresh
-    copy, so nothing the caller holds aliases solver memory.
+    Graph ``g`` visited states ``0 .. iterations[g] - 1`` (state 0 is ``z0``, the last the one
+    returned); it gets ``L = min(count, iterations[g])`` distinct ones, the first and last
+    included (one state: the last), in order, and its rows of the remaining ``count - L`` tensors repeat its final
+    state. So a graph that converged early contributes no copies of its fixed point to the
+    first ``L`` slots, and the caller reads ``L`` to ignore the padding. The tensors are fresh,
+    so nothing the caller holds aliases solver memory.
     """
-    last = len(visited) - 1
-    return [visited[(last * (i + 1) + count // 2) // count].clone() for i in range(count)]
+    length = iterations.clamp(max=count)
+    slot = torch.arange(count, device=iterations.device)
+    # i * (iterations - 1) / (L - 1), rounded: distinct because iterations >= L.
+    span = (iterations - 1)[:, None] * slot.clamp(max=length[:, None] - 1)
+    gaps = (length[:, None] - 1).clamp(min=1)
+    index = (2 * span + gaps) // (2 * gaps)  # [G, count]
+    index = torch.where(length[:, None] == 1, iterations[:, None] - 1, index)  # one state: the last
+    states = torch.stack(visited)
+    rows = torch.arange(batch.shape[0], device=batch.device)
+    return list(states[index[batch].T, rows].unbind(0)), length

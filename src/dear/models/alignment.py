@@ -25,14 +25,16 @@ from dear.models.nar import NAR
 from dear.run import load_run
 
 
-def aligned_steps(cost: Tensor, steps: Tensor) -> Tensor:
+def aligned_steps(cost: Tensor, steps: Tensor, states: Tensor | None = None) -> Tensor:
     """NAR step aligned to each DEAR state, for a batch of graphs: ``[G, max(K, 2)]`` (long).
 
     ``cost`` ``[G, K, T]`` (non-negative; no gradient is taken): cost of pairing DEAR state
     ``k`` with NAR step ``t``; graph ``g`` has ``steps[g] <= T`` NAR steps (its columns
-    ``t >= steps[g]`` are padding, never read). Entry ``i`` is the step of DEAR state
-    ``min(i, K - 1)``: with ``K = 1`` the lone state is both start and end, so it is paired
-    with the first and the last step.
+    ``t >= steps[g]`` are padding, never read) and ``states[g] <= K`` DEAR states (default
+    ``K``; its rows ``k >= states[g]`` are padding: their entries are ``steps[g] - 1`` and
+    their costs are never read). Entry ``i`` is the step of DEAR state ``min(i, K - 1)``: with
+    ``K = 1`` the lone state is both start and end, so it is paired with the first and the last
+    step (a graph with ``states[g] = 1`` among longer ones is paired with its last step).
 
     The rule (see :func:`monotone_alignment`) reduces, for non-negative costs, to: every DEAR
     state gets one step, the first ``0``, the last ``steps[g] - 1``, and the steps never
@@ -44,9 +46,13 @@ def aligned_steps(cost: Tensor, steps: Tensor) -> Tensor:
         raise ValueError(f"cost must be a non-empty [G, K, T] tensor, got shape {tuple(cost.shape)}")
     if bool((steps < 1).any()) or bool((steps > cost.shape[2]).any()):
         raise ValueError(f"steps must lie in [1, {cost.shape[2]}], got {steps.tolist()}")
+    if states is None:
+        states = torch.full_like(steps, cost.shape[1])
+    if bool((states < 1).any()) or bool((states > cost.shape[1]).any()):
+        raise ValueError(f"states must lie in [1, {cost.shape[1]}], got {states.tolist()}")
     cost = cost.detach()
     if cost.shape[1] == 1:
-        cost = cost.expand(-1, 2, -1)
+        cost, states = cost.expand(-1, 2, -1), states + 1
     total = torch.full_like(cost[:, 0], torch.inf)
     total[:, 0] = cost[:, 0, 0]
     choices = []
@@ -54,9 +60,12 @@ def aligned_steps(cost: Tensor, steps: Tensor) -> Tensor:
         best, where = torch.cummin(total, dim=-1)
         total = cost[:, k] + best
         choices.append(where)
-    path = [steps - 1]
-    for where in reversed(choices):
-        path.append(where.gather(1, path[-1][:, None]).squeeze(1))
+    # Traced back from each graph's own last state: (states[g] - 1, steps[g] - 1).
+    last = steps - 1
+    path = [last]
+    for k, where in zip(range(cost.shape[1] - 2, -1, -1), reversed(choices)):
+        previous = where.gather(1, path[-1][:, None]).squeeze(1)
+        path.append(torch.where(k >= states - 1, last, previous))
     return torch.stack(path[::-1], dim=1)
 
 
@@ -80,32 +89,47 @@ def monotone_alignment(cost: Tensor) -> list[tuple[int, int]]:
 
 
 def alignment_cost(dear_states: Tensor, nar_states: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
-    """``[G, K, T]`` distances of every DEAR state to every NAR step, without gradient: the
-    squared difference averaged over hidden units and the graph's nodes, expanded as
-    ``|a|^2 + |b|^2 - 2 a.b`` so that no ``[K, T, N, H]`` tensor is built."""
+    """``[G, K, T]`` distances of every DEAR state to every NAR step, without gradient: each
+    node's L2 distance over hidden units, averaged over the graph's nodes (:func:`node_distance`),
+    with the squares expanded as ``|a|^2 + |b|^2 - 2 a.b`` so that no ``[K, T, N, H]`` tensor is
+    built."""
     with torch.no_grad():
         a, b = dear_states.detach(), nar_states.detach()
-        per_node = (a.square().sum(-1)[:, None] + b.square().sum(-1)[None]
-                    - 2 * torch.einsum("knh,tnh->ktn", a, b)).clamp_min(0) / a.shape[-1]
+        squared = (a.square().sum(-1)[:, None] + b.square().sum(-1)[None] - 2 * torch.einsum("knh,tnh->ktn", a, b))
+        per_node = squared.clamp_min(0).sqrt()
         return scatter(per_node, batch, dim=2, dim_size=num_graphs, reduce="mean").permute(2, 0, 1)
 
 
-def alignment_loss(dear_states: Tensor, nar_states: Tensor, batch: Tensor, steps: Tensor) -> Tensor:
+def node_distance(a: Tensor, b: Tensor) -> Tensor:
+    """L2 distance of two states per node, over hidden units (``[..., N, H]`` -> ``[..., N]``):
+    the official code's distance, not its square. The tiny offset keeps the gradient finite where
+    the states coincide."""
+    return (a - b).square().sum(-1).add(1e-12).sqrt()
+
+
+def alignment_loss(dear_states: Tensor, nar_states: Tensor, batch: Tensor, steps: Tensor,
+                   states: Tensor | None = None) -> Tensor:
     """Mean distance along each graph's cheapest alignment, averaged over graphs.
 
-    ``dear_states`` ``[K, N, H]`` (states along the solve, in order), ``nar_states``
-    ``[T, N, H]`` (after each NAR step; graph ``g`` uses its first ``steps[g]``), ``batch``
-    ``[N]`` the graph of each node. The distance is the squared difference averaged over
-    hidden units and the graph's nodes; the gradient flows into both state tensors, the path
-    is held fixed.
+    ``dear_states`` ``[K, N, H]`` (states along the solve, in order; graph ``g`` uses its first
+    ``states[g]``, default all ``K``), ``nar_states`` ``[T, N, H]`` (after each NAR step; graph
+    ``g`` uses its first ``steps[g]``), ``batch`` ``[N]`` the graph of each node. The distance is
+    :func:`node_distance` averaged over the graph's nodes and its aligned pairs; the gradient
+    flows into both state tensors, the path is held fixed.
     """
     num_graphs = steps.shape[0]
-    path = aligned_steps(alignment_cost(dear_states, nar_states, batch, num_graphs), steps)  # [G, P]
-    which = torch.arange(path.shape[1], device=path.device).clamp(max=dear_states.shape[0] - 1)
+    count = dear_states.shape[0]
+    if states is None:
+        states = torch.full_like(steps, count)
+    path = aligned_steps(alignment_cost(dear_states, nar_states, batch, num_graphs), steps, states)  # [G, P]
+    which = torch.arange(path.shape[1], device=path.device).clamp(max=count - 1)
     nodes = torch.arange(batch.shape[0], device=batch.device)
     partners = nar_states[path[batch].T, nodes]  # [P, N, H]
-    per_node = (dear_states[which] - partners).square().mean(-1)
-    return scatter(per_node, batch, dim=1, dim_size=num_graphs, reduce="mean").mean()
+    distance = node_distance(dear_states[which], partners)  # [P, N]
+    per_pair = scatter(distance, batch, dim=1, dim_size=num_graphs, reduce="mean")  # [P, G]
+    pairs = states if count > 1 else states + 1  # a lone state is paired twice, with start and end
+    used = torch.arange(path.shape[1], device=path.device)[:, None] < pairs  # padding rows are not pairs
+    return ((per_pair * used).sum(0) / used.sum(0)).mean()
 
 
 class NARAlignment:
@@ -141,8 +165,9 @@ class NARAlignment:
             raise ValueError(f"--align {self.run_dir}: not a NAR run of this DEAR: {mismatch}")
         return model.requires_grad_(False).eval()
 
-    def loss(self, batch: Batch, trajectory: list[Tensor], step: Callable[[Tensor], Tensor]) -> Tensor:
-        """Alignment loss of the solver's ``trajectory`` (detached states, in order) to the NAR.
+    def loss(self, batch: Batch, trajectory: list[Tensor], counts: Tensor, step: Callable[[Tensor], Tensor]) -> Tensor:
+        """Alignment loss of the solver's ``trajectory`` (detached states, in order; graph ``g``'s
+        first ``counts[g]`` are its own, the rest padding) to the NAR.
 
         Each state ``s`` enters as ``step(s)``, one differentiable processor step: the solver's
         states carry no gradient, ``step(s)`` does, into the processor and the encoders."""
@@ -150,4 +175,4 @@ class NARAlignment:
         with torch.no_grad():
             targets = nar.step_latents(batch)
         states = torch.stack([step(state) for state in trajectory])[:, : batch.num_nodes]
-        return alignment_loss(states, targets.to(states.dtype), batch.batch, batch.length)
+        return alignment_loss(states, targets.to(states.dtype), batch.batch, batch.length, counts)

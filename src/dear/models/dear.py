@@ -36,6 +36,8 @@ class DEAR(Reasoner):
         eval_max_iter: int = 64,
         eval_patience: int = 0,
         backward: str = "ift",
+        backward_tol: float = 1e-3,
+        backward_max_iter: int = 40,
         anderson_m: int = 6,
         jacobian_weight: float = 0.0,
         state_noise: float = 0.0,
@@ -44,27 +46,33 @@ class DEAR(Reasoner):
         cgp: bool = False,
         align: str = "",
         align_weight: float = 0.05,
+        correction_states: int = 0,
+        correction_decay: float = 0.8,
     ) -> None:
         super().__init__(algorithm, hidden, processor, granola=granola, cgp=cgp)
         self.alignment = NARAlignment(align, algorithm, hidden) if align else None
         self.align_weight = align_weight
-        self.solver_options = {"solver": solver, "m": anderson_m, "backward": backward}
+        self.correction_states = correction_states
+        self.correction_decay = correction_decay
+        self.solver_options = {"solver": solver, "m": anderson_m, "backward": backward,
+                               "backward_tol": backward_tol, "backward_max_iter": backward_max_iter}
         self.train_limits = {"tol": tol, "max_iter": max_iter}
         self.eval_limits = {"tol": eval_tol, "max_iter": eval_max_iter, "patience": eval_patience}
         self.jacobian_weight = jacobian_weight
         self.state_noise = state_noise
         self.stochastic_steps = stochastic_steps
-        self.last_info: SolverInfo | None = None
 
     @classmethod
     def from_config(cls, config: TrainConfig) -> "DEAR":
         return cls(
             config.algorithm, config.hidden, config.processor, solver=config.solver, tol=config.tol,
             max_iter=config.max_iter, eval_tol=config.eval_tol, eval_max_iter=config.eval_max_iter,
-            eval_patience=config.eval_patience, backward=config.backward, anderson_m=config.anderson_m,
+            eval_patience=config.eval_patience, backward=config.backward, backward_tol=config.backward_tol,
+            backward_max_iter=config.backward_max_iter, anderson_m=config.anderson_m,
             jacobian_weight=config.jacobian_weight,
             state_noise=config.state_noise, stochastic_steps=config.stochastic_steps,
             granola=config.granola, cgp=config.cgp, align=config.align, align_weight=config.align_weight,
+            correction_states=config.correction_states, correction_decay=config.correction_decay,
         )
 
     def equilibrium(self, graph: EncodedGraph, num_states: int = 0) -> tuple[torch.Tensor, SolverInfo]:
@@ -76,15 +84,17 @@ class DEAR(Reasoner):
             return_trajectory=num_states, **limits, **self.solver_options,
         )
 
-    def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
-        # Aligning samples as many solver states as the batch's longest NAR rollout has steps.
+    def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, SolverInfo]:
+        # Aligning samples as many solver states as the batch's longest NAR rollout has steps;
+        # fixed-point correction its own number, plus the final state.
         aligning = self.training and self.alignment is not None
-        h, info = self.equilibrium(graph, num_states=int(batch.length.max()) if aligning else 0)
-        self.last_info = info
+        correcting = self.training and self.correction_states > 0
+        states = max(int(batch.length.max()) if aligning else 0, self.correction_states + 1 if correcting else 0)
+        h, info = self.equilibrium(graph, num_states=states)
         aux: dict[str, torch.Tensor] = {}
         if aligning:
             step = partial(self.processor, graph=graph)
-            aux["align"] = self.align_weight * self.alignment.loss(batch, info.trajectory, step)
+            aux["align"] = self.align_weight * self.alignment.loss(batch, info.trajectory, info.trajectory_length, step)
         if self.training:
             if self.jacobian_weight > 0:
                 z = h.detach().requires_grad_()
@@ -93,4 +103,21 @@ class DEAR(Reasoner):
                 h = self.processor(h, graph)
             if self.state_noise > 0:
                 h = h + self.state_noise * torch.randn_like(h)
-        return h, aux, info.summary()
+        return h, aux, info
+
+    def extra_losses(self, batch: Batch, graph: EncodedGraph, processor_graph: EncodedGraph,
+                     report: SolverInfo) -> dict[str, torch.Tensor]:
+        """Fixed-point correction (Bai et al. 2022, torchdeq's ``deq.core``): the outputs decoded
+        from ``correction_states`` states sampled along the solve before its final one, each
+        given one differentiable processor step, are supervised too, state ``k`` of ``K`` with
+        weight ``correction_decay^(K - k)``. It pulls the early iterates towards the answer, so a
+        solve reaches it, and the fixed point, in fewer iterations."""
+        if not (self.training and self.correction_states > 0):
+            return {}
+        states = report.trajectory[-self.correction_states - 1 : -1]
+        total = graph.node.new_zeros(())
+        for k, state in enumerate(states):
+            h = self.processor(state, processor_graph)[: graph.num_nodes]
+            losses = self.output_losses(batch, self.output_decoder(h, graph), graph)
+            total = total + self.correction_decay ** (len(states) - k) * torch.stack(list(losses.values())).sum()
+        return {"correction": total}

@@ -108,8 +108,8 @@ class DEM(Reasoner):
         )
         return z, info, torch.stack(squared_steps).sum()
 
-    def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, dict]:
+    def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, SolverInfo]:
         z, info, squared_steps = self.equilibrium(graph)
         penalised = self.training and self.step_penalty > 0
         aux = {"step_penalty": self.step_penalty * squared_steps} if penalised else {}
-        return z, aux, info.summary()
+        return z, aux, info
