@@ -25,7 +25,7 @@ def test_run_directory_layout(tmp_path: Path) -> None:
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == list(range(2, 13, 2))
     assert all("loss" in r for r in records)
-    result = evaluate_run(run, sizes=(5, 7), samples=4)
+    result, _ = evaluate_run(run, sizes=(5, 7), samples=4)
     assert set(json.loads((run / "eval.json").read_text())) == {"5", "7"}
     assert 0.0 <= result["7"]["score"] <= 1.0
 
@@ -96,4 +96,4 @@ def test_cli_errors_are_one_line(argv, message, capsys, tmp_path, monkeypatch) -
 def test_hint_supervised_run_trains_and_evaluates(tmp_path: Path) -> None:
     """nar-hints reads hints at evaluation too (its first step is fed the initial hints)."""
     train(_config(model="nar-hints"), tmp_path / "run", progress=False)
-    assert 0.0 <= evaluate_run(tmp_path / "run", sizes=(6,), samples=4)["6"]["score"] <= 1.0
+    assert 0.0 <= evaluate_run(tmp_path / "run", sizes=(6,), samples=4)[0]["6"]["score"] <= 1.0

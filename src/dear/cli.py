@@ -64,7 +64,9 @@ TRAIN_FLAGS = {
                       "steps where not; phantom = phantom steps for every graph)"),
     "backward_tol": (float, "dear: tolerance of the ift backward's adjoint solve"),
     "backward_max_iter": (int, "dear: iteration cap of the ift backward's adjoint solve"),
+    "phantom_damping": (float, "dear: phantom step z + d (f(z) - z) (official: 1, the decoded state is f(z*))"),
     "anderson_m": (int, "dear: Anderson memory"),
+    "select_by": (str, "keep the weights with the best val_score or the lowest val_loss (official)"),
     "jacobian_weight": (float, "dear: Hutchinson Jacobian regulariser weight (paper: 1e-4)"),
     "state_noise": (float, "dear: std of Gaussian state noise, training only"),
     "stochastic_steps": (int, "dear: up to K extra solver steps drawn at random in training"),
@@ -104,13 +106,21 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from dear.run import EVAL_SETTINGS, evaluate_run
 
-    result = evaluate_run(Path(args.run_dir), sizes=args.sizes, samples=args.samples, seed=args.seed,
-                          eval_tol=args.tol, eval_max_iter=args.max_iter, eval_patience=args.patience)
+    result, written = evaluate_run(Path(args.run_dir), sizes=args.sizes, samples=args.samples, seed=args.seed,
+                                   out=Path(args.out) if args.out else None, eval_tol=args.tol,
+                                   eval_max_iter=args.max_iter, eval_patience=args.patience)
     print(f"{'size':>6} {'score':>8}  diagnostics")
     for size, entry in result.items():
         extra = ", ".join(f"{k}={v:.3g}" for k, v in entry.items()
                           if k not in ("score", "probes", "samples", *EVAL_SETTINGS))
         print(f"{size:>6} {entry['score']:8.3f}  {extra}")
+    for size, entry in result.items():
+        if entry.get("converged_fraction", 1.0) < 1.0:
+            print(f"warning: at n={size}, {1 - entry['converged_fraction']:.0%} of graphs did not reach tol "
+                  f"{entry['eval_tol']:g} within {entry['eval_max_iter']} iterations (largest residual "
+                  f"{entry['residual_max']:.3g}): their answers are the last iterate, not a fixed point", file=sys.stderr)
+    print(f"wrote {written}" if written else "not written: shipped model folders are read-only; pass --out DIR to keep "
+          "the scores", file=sys.stderr)
     return 0
 
 
@@ -176,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patience", type=int, default=None,
                    help="dear: stop a graph after K iterations without a new lowest residual, reported as "
                         "stalled (default: the run's eval_patience, 0 = off)")
+    p.add_argument("--out", default=None, help="folder for eval.json (default: the run directory; a shipped "
+                                                "model's folder is never written)")
     p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("solve", help="run a pretrained reasoner on your graph (edge list, GraphML, JSON)")

@@ -16,6 +16,7 @@ MODELS = ("nar", "nar-lt", "nar-hints", "dem", "dear")
 PROFILES = ("smoke", "cpu", "official")
 SOLVERS = ("anderson", "fixed_point", "broyden")
 BACKWARDS = ("ift", "phantom")
+SELECT_BY = ("val_score", "val_loss")
 #: Largest hidden size a config may ask for: weights are allocated when the model is built.
 MAX_HIDDEN = 4096
 
@@ -41,6 +42,7 @@ class TrainConfig:
     test_samples: int = 100
     eval_every: int = 150
     log_every: int = 25
+    select_by: str = "val_score"  # the kept weights: highest val_score, or lowest val_loss (official)
     checkpoint_every: int = 150
     # NAR variants
     teacher_forcing: float = 0.0
@@ -55,6 +57,7 @@ class TrainConfig:
     backward: str = "ift"
     backward_tol: float = 1e-3  # adjoint solve of the ift backward (official: 0.01, forward 0.1)
     backward_max_iter: int = 40
+    phantom_damping: float = 0.5  # phantom step z + d (f(z) - z); official (torchdeq tau): 1.0, i.e. f(z*)
     anderson_m: int = 6
     jacobian_weight: float = 0.0
     state_noise: float = 0.0
@@ -73,7 +76,7 @@ class TrainConfig:
         check_algorithm(self.algorithm)
         self._check_types()
         choices = {"model": MODELS, "profile": PROFILES, "solver": SOLVERS, "backward": BACKWARDS,
-                   "processor": ("mpnn", "triplet")}
+                   "processor": ("mpnn", "triplet"), "select_by": SELECT_BY}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}")
@@ -96,6 +99,8 @@ class TrainConfig:
         for name in ("tol", "eval_tol", "backward_tol"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0 < self.phantom_damping <= 1:
+            raise ValueError(f"phantom_damping must be in (0, 1], got {self.phantom_damping}")
         if not self.align_weight >= 0:
             raise ValueError(f"align_weight must be non-negative, got {self.align_weight}")
         return self

@@ -46,12 +46,18 @@ def run_demo(out: Path, algorithm: str = "bellman_ford", quick: bool = False) ->
         runs[model] = run_dir
 
     print(f"3/4 evaluating at {sizes[0]} and {sizes[1]} nodes ({samples} fresh graphs each)")
-    results = {model: evaluate_run(run_dir, sizes=sizes, samples=samples) for model, run_dir in runs.items()}
-    print(f"    {'model':6} " + " ".join(f"{'n=' + str(s):>8}" for s in sizes) + "   steps/iterations at the largest n")
+    results = {model: evaluate_run(run_dir, sizes=sizes, samples=samples)[0] for model, run_dir in runs.items()}
+    print(f"    {'model':6} " + " ".join(f"{'n=' + str(s):>8}" for s in sizes)
+          + "   steps/iterations at the largest n, converged")
     for model, result in results.items():
         largest = result[str(sizes[-1])]
         effort = largest.get("iterations_mean", largest.get("steps_mean", float("nan")))
-        print(f"    {model:6} " + " ".join(f"{result[str(s)]['score']:8.3f}" for s in sizes) + f"   {effort:.1f}")
+        converged = f"   {largest['converged_fraction']:.0%} within tol {largest['eval_tol']:g}" \
+            if "converged_fraction" in largest else ""
+        print(f"    {model:6} " + " ".join(f"{result[str(s)]['score']:8.3f}" for s in sizes) + f"   {effort:.1f}{converged}")
+        if largest.get("converged_fraction", 1.0) < 1.0:
+            print(f"    warning: {model} did not reach its tolerance on {1 - largest['converged_fraction']:.0%} of the "
+                  f"n={sizes[-1]} graphs; those answers are its last iterate, not a fixed point")
     plot_scores_vs_size({m: {s: r[str(s)]["score"] for s in sizes} for m, r in results.items()},
                         out / "scores.png", title=f"{algorithm}: score vs size")
     plot_loss_curves(runs, out / "loss.png", title=f"{algorithm}: training loss")

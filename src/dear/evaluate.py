@@ -21,7 +21,8 @@ def batches(trajectories: Sequence[Trajectory], batch_size: int) -> list[Sequenc
 def evaluate_model(
     model: Reasoner, trajectories: Sequence[Trajectory], batch_size: int = 32, device: torch.device | None = None
 ) -> dict:
-    """``{"score": CLRS score (mean over output probes), "probes": {...}, diagnostics}``."""
+    """``{"score": CLRS score (mean over output probes), "probes": {...}, "loss": output loss
+    (summed over probes, mean over graphs), diagnostics}``."""
     was_training = model.training
     model.eval()
     device = device or next(model.parameters()).device
@@ -33,6 +34,8 @@ def evaluate_model(
         prediction = model(batch)
         for name, stats in model.statistics(batch, prediction).items():
             metrics.add(name, stats)
+        losses = model.output_losses(batch, prediction.outputs, prediction.graph)
+        diagnostics["loss"].append((float(sum(losses.values())), len(chunk)))
         for key, value in prediction.diagnostics.items():
             diagnostics[key].append((value, len(chunk)))
     model.train(was_training)

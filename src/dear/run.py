@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
@@ -52,16 +53,28 @@ def eval_batch_size(algorithm: str, n: int, hidden: int) -> int:
     return graphs
 
 
+def is_shipped(run_dir: Path) -> bool:
+    """Whether ``run_dir`` is a model folder inside the installed package (read-only for us)."""
+    package = Path(str(resources.files("dear"))).resolve()
+    return package in Path(run_dir).resolve().parents
+
+
 def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,
-                 batch_size: int | None = None, **eval_settings: float | None) -> dict[str, dict]:
-    """Score the run at every size on fresh graphs (``seed`` fixes them) and merge into ``eval.json``;
-    each entry records the solver settings it was measured with (``eval_settings`` as in
-    :func:`load_run`)."""
+                 batch_size: int | None = None, out: Path | None = None,
+                 **eval_settings: float | None) -> tuple[dict[str, dict], Path | None]:
+    """Score the run at every size on fresh graphs (``seed`` fixes them) and merge into
+    ``eval.json`` of ``out`` (default: the run directory); each entry records the solver
+    settings it was measured with (``eval_settings`` as in :func:`load_run`). A shipped model's
+    folder is never written: without ``out`` its scores are only returned. Returns the scores
+    and the file written (None if none was)."""
     results = score_run(run_dir, sizes, samples, seed, batch_size, **eval_settings)
-    path = Path(run_dir) / "eval.json"
+    if out is None and is_shipped(run_dir):
+        return results, None
+    path = Path(out if out is not None else run_dir) / "eval.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(path.read_text()) if path.exists() else {}
     write_json(path, previous | results)
-    return results
+    return results, path
 
 
 def score_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,

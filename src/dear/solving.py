@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
@@ -245,7 +246,12 @@ def run_model(model: Reasoner, batch: Batch) -> tuple[dict[str, np.ndarray], dic
     for name, scores in prediction.outputs.items():
         _, location, kind = SPECS[model.algorithm][name]
         outputs[name] = hard_prediction(scores, location, kind, prediction.graph).cpu().numpy()
-    return outputs, dict(prediction.diagnostics)
+    diagnostics: dict[str, Any] = dict(prediction.diagnostics)
+    if prediction.solver is not None:  # one graph: its own residual and verdict, not batch statistics
+        diagnostics |= {"residual": float(prediction.solver.residual[0]),
+                        "converged": bool(prediction.solver.converged[0]),
+                        "iterations": int(prediction.solver.iterations[0])}
+    return outputs, diagnostics
 
 
 def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *, check: bool = False,
@@ -255,7 +261,8 @@ def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *
     ``graph``: a networkx graph (edge attribute ``"weight"``, default 1) for graph algorithms;
     a sequence of keys (or ``{"key": [...], "target": x}``) for array algorithms, with
     ``source`` as the binary-search target. Returns the output probes (pointers as node ids),
-    the solver ``diagnostics`` (DEAR: iterations, residual, converged) and, with ``check``,
+    the solver ``diagnostics`` (DEAR: iterations, residual, converged, tol), ``converged`` (False
+    when a DEAR solve stopped above its tolerance, also raised as a :class:`NotConvergedWarning`) and, with ``check``,
     the exact outputs and the fraction of agreeing entries per probe. ``tol``/``max_iter``
     replace DEAR's evaluation solver limits (a relaxed ``tol=1e-2`` roughly halves iterations).
     """
@@ -272,12 +279,21 @@ def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *
     outputs, diagnostics = run_model(reasoner, batch)
     edge_index = batch.edge_index.numpy()
     result: dict[str, Any] = readable_outputs(algorithm, outputs, edge_index, nodes)
-    result["diagnostics"] = diagnostics
+    result["diagnostics"] = diagnostics | ({"tol": config.eval_tol} if "converged" in diagnostics else {})
+    result["converged"] = diagnostics.get("converged", True)
+    if not result["converged"]:
+        warnings.warn(f"{model} did not reach its tolerance on this graph (residual {diagnostics['residual']:.3g} after "
+                      f"{diagnostics['iterations']} iterations): the answer is its last iterate, not a fixed point; "
+                      "try a larger max_iter", NotConvergedWarning, stacklevel=2)
     if check:
         exact = readable_outputs(algorithm, trajectory.outputs, edge_index, nodes)
         result["exact"] = exact
         result["agreement"] = {k: float(np.mean(np.asarray(result[k]) == np.asarray(v))) for k, v in exact.items()}
     return result
+
+
+class NotConvergedWarning(UserWarning):
+    """A DEAR answer whose solve stopped above its tolerance (the last iterate, not a fixed point)."""
 
 
 def read_graph_file(path: Path, algorithm: str) -> Any:

@@ -145,9 +145,10 @@ class Trainer:
                 continue
             if done % cfg.eval_every == 0 or done == cfg.steps:
                 val_result = evaluate_model(model, val, cfg.batch_size, self.device)
-                record = (record or {"step": done, "loss": float(loss.detach())}) | {"val_score": val_result["score"]}
-                if val_result["score"] > best["score"]:
-                    best = {"score": val_result["score"], "step": done}
+                record = (record or {"step": done, "loss": float(loss.detach())}) | {
+                    "val_score": val_result["score"], "val_loss": val_result["loss"]}
+                if _better(val_result, best, cfg.select_by):
+                    best = {"score": val_result["score"], "loss": val_result["loss"], "step": done}
                     save_tensors(self.out / "model.safetensors", model.state_dict())
             if record is not None:
                 with open(self.out / "metrics.jsonl", "a") as log:
@@ -158,7 +159,7 @@ class Trainer:
             if done % cfg.checkpoint_every == 0 or done == cfg.steps:
                 self._checkpoint(model, optimizer, done, best)
         bar.close()
-        summary = {"best_val_score": best["score"], "best_step": best["step"], "steps": cfg.steps,
+        summary = {"best_val_score": best["score"], "best_val_loss": best.get("loss"), "best_step": best["step"], "steps": cfg.steps,
                    "processes": self.context.world}
         if main:
             write_json(self.out / "train_summary.json", summary)
@@ -216,6 +217,15 @@ class Trainer:
         lines = text.splitlines(keepends=True)
         kept = [line for line in lines if line.endswith("\n") and json.loads(line)["step"] <= step]
         atomic_write(path, lambda tmp: tmp.write_text("".join(kept)))
+
+
+def _better(result: dict, best: dict, select_by: str) -> bool:
+    """Whether a validation ``result`` beats the kept weights' (``best``; none kept: step -1)."""
+    if best["step"] < 0:
+        return True
+    if select_by == "val_loss":
+        return result["loss"] < best.get("loss", math.inf)
+    return result["score"] > best["score"]
 
 
 def train(config: TrainConfig, out_dir: Path, *, resume: bool = False, progress: bool = True) -> dict:

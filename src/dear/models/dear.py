@@ -38,6 +38,7 @@ class DEAR(Reasoner):
         backward: str = "ift",
         backward_tol: float = 1e-3,
         backward_max_iter: int = 40,
+        phantom_damping: float = 0.5,
         anderson_m: int = 6,
         jacobian_weight: float = 0.0,
         state_noise: float = 0.0,
@@ -55,7 +56,8 @@ class DEAR(Reasoner):
         self.correction_states = correction_states
         self.correction_decay = correction_decay
         self.solver_options = {"solver": solver, "m": anderson_m, "backward": backward,
-                               "backward_tol": backward_tol, "backward_max_iter": backward_max_iter}
+                               "backward_tol": backward_tol, "backward_max_iter": backward_max_iter,
+                               "phantom_damping": phantom_damping}
         self.train_limits = {"tol": tol, "max_iter": max_iter}
         self.eval_limits = {"tol": eval_tol, "max_iter": eval_max_iter, "patience": eval_patience}
         self.jacobian_weight = jacobian_weight
@@ -68,7 +70,7 @@ class DEAR(Reasoner):
             config.algorithm, config.hidden, config.processor, solver=config.solver, tol=config.tol,
             max_iter=config.max_iter, eval_tol=config.eval_tol, eval_max_iter=config.eval_max_iter,
             eval_patience=config.eval_patience, backward=config.backward, backward_tol=config.backward_tol,
-            backward_max_iter=config.backward_max_iter, anderson_m=config.anderson_m,
+            backward_max_iter=config.backward_max_iter, phantom_damping=config.phantom_damping, anderson_m=config.anderson_m,
             jacobian_weight=config.jacobian_weight,
             state_noise=config.state_noise, stochastic_steps=config.stochastic_steps,
             granola=config.granola, cgp=config.cgp, align=config.align, align_weight=config.align_weight,
