@@ -121,7 +121,7 @@ def test_dear_with_cgp_trains_on_small_graphs_and_evaluates_on_200_nodes() -> No
     with torch.no_grad():
         prediction = model(large)
     assert prediction.outputs["pi"].shape[0] == large.edge_index.shape[1]
-    assert model.last_info.iterations.shape == (1,)
+    assert prediction.solver.iterations.shape == (1,)
 
 
 def test_nar_hints_rejects_cgp() -> None:

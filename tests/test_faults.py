@@ -12,6 +12,7 @@ import torch
 from dear.cli import main
 from dear.config import make_config
 from dear.data import generate
+from dear.data.batching import collate
 from dear.evaluate import evaluate_model
 from dear.models import build_model
 from dear.models.base import Reasoner
@@ -57,4 +58,7 @@ def test_diverging_dear_solve_is_reported_per_graph(monkeypatch: pytest.MonkeyPa
     assert result["converged_fraction"] == 0.75
     assert result["residual_max"] == float("inf")
     assert 0.0 <= result["score"] <= 1.0
-    assert model.last_info.converged.tolist() == [False, True, True, True]
+    model.eval()
+    with torch.no_grad():
+        prediction = model(collate(generate("bfs", 4, 6, seed=0)))
+    assert prediction.solver.converged.tolist() == [False, True, True, True]

@@ -200,9 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")
-    p.add_argument("what", choices=("data", "inference", "tolerance", "table", "large-graph", "memory", "report", "ship"),
+    p.add_argument("what", choices=("data", "inference", "tolerance", "equilibrium", "table", "large-graph", "memory",
+                                    "report", "ship"),
                    help="data: samples/s vs CLRS; inference: NAR vs DEAR time; tolerance: DEAR's score and "
-                        "iterations vs solver tolerance, beside NAR's; table: the accuracy grid; "
+                        "iterations vs solver tolerance, beside NAR's; equilibrium: converged share and score of "
+                        "DEARs at a strict tolerance (--source shipped: the check; table: every DEAR cell); "
+                        "table: the accuracy grid; "
                         "large-graph: a 10^4-node sparse graph; memory: DEAR training memory vs solver iterations; "
                         "report: rebuild docs/RESULTS.md and the aggregate table from results/; "
                         "ship: copy the table's seed-0 nar and DEAR-column runs into the package as pretrained models")
@@ -219,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5, help="inference: timed calls (median and IQR reported)")
     p.add_argument("--dear-column", default="dear",
                    help="inference, tolerance, ship: the table column standing for DEAR (e.g. dear-jac1)")
+    p.add_argument("--source", choices=("shipped", "table"), default="shipped",
+                   help="equilibrium: the packaged models or the table's trained runs")
+    p.add_argument("--tol", type=float, default=1e-2, help="equilibrium: the relative tolerance checked (default 1e-2)")
     p.add_argument("--patience", type=int, default=0,
                    help="tolerance: also stop graphs after K iterations with no new lowest residual (0: off)")
     p.set_defaults(run=cmd_bench)

@@ -36,6 +36,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     train_samples: int = 5000
     train_sizes: tuple[int, int] = (8, 16)
+    random_pos: bool = False  # CLRS's process_random_pos on every split (official: on)
     val_samples: int = 100
     val_size: int = 16
     test_sizes: tuple[int, ...] = (16, 64)

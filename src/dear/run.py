@@ -87,7 +87,8 @@ def score_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100
     model.to(device)
     results = {}
     for size in sizes:
-        data = load_split(config.algorithm, samples, (size, size), seed, hints=model.uses_hints)
+        data = load_split(config.algorithm, samples, (size, size), seed, hints=model.uses_hints,
+                          random_pos=config.random_pos)
         graphs = batch_size or eval_batch_size(config.algorithm, size, config.hidden)
         results[str(size)] = evaluate_model(model, data, graphs, device) | {
             name: getattr(config, name) for name in EVAL_SETTINGS}

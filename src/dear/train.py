@@ -53,9 +53,11 @@ def default_device() -> torch.device:
 
 
 def load_split(algorithm: str, num_samples: int, sizes: tuple[int, int], seed: int,
-               hints: bool = False) -> Sequence[Trajectory]:
-    """A fixed split through the on-disk data cache (hint-free unless the model reads hints)."""
-    return cached_generate(algorithm, num_samples, sizes, seed, hints=hints)
+               hints: bool = False, random_pos: bool = False) -> Sequence[Trajectory]:
+    """A fixed split through the on-disk data cache (hint-free unless the model reads hints;
+    ``random_pos`` as in :func:`dear.data.generate.random_positions`)."""
+    options = {"random_pos": True} if random_pos else {}  # the cache key of fixed-pos data is unchanged
+    return cached_generate(algorithm, num_samples, sizes, seed, hints=hints, **options)
 
 
 def batch_order(num_samples: int, batch_size: int, seed: int, step: int) -> np.ndarray:
@@ -98,8 +100,10 @@ class Trainer:
     def run(self, on_log: Callable[[dict], None] | None = None) -> dict:
         cfg = self.config
         hints = model_class(cfg.model).uses_hints
-        train = load_split(cfg.algorithm, cfg.train_samples, tuple(cfg.train_sizes), TRAIN_SEED, hints=hints)
-        val = load_split(cfg.algorithm, cfg.val_samples, (cfg.val_size, cfg.val_size), VAL_SEED, hints=hints)
+        train = load_split(cfg.algorithm, cfg.train_samples, tuple(cfg.train_sizes), TRAIN_SEED, hints=hints,
+                           random_pos=cfg.random_pos)
+        val = load_split(cfg.algorithm, cfg.val_samples, (cfg.val_size, cfg.val_size), VAL_SEED, hints=hints,
+                         random_pos=cfg.random_pos)
         if cfg.max_steps == 0:
             cfg.max_steps = termination_cap(max(t.length for t in train))
         torch.manual_seed(cfg.seed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from dear.specs import ALGORITHMS, PAPER_ALGORITHMS
@@ -35,6 +36,14 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
         run_tolerance_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes or (64,),
                                 runs=Path("runs/table") / args.profile, column=args.dear_column,
                                 patience=args.patience)
+    elif what == "equilibrium":
+        from dear.bench.equilibrium import run_equilibrium_benchmark
+
+        verdict = run_equilibrium_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), source=args.source,
+                                            size=(args.sizes or (64,))[0], tol=args.tol,
+                                            runs=Path("runs/table") / args.profile)
+        if verdict:
+            print(json.dumps(verdict, indent=2))
     elif what == "large-graph":
         from dear.bench.inference import large_graph_benchmark
 

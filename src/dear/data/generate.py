@@ -59,16 +59,29 @@ def sample_rngs(seed: int, indices: Iterable[int]) -> Iterator[np.random.Generat
 
 
 def _draw(algorithm: str, lo: int, hi: int, rng: np.random.Generator, options: dict, hints: bool = True) -> Trajectory:
+    options = dict(options)
+    random_pos = bool(options.pop("random_pos", False))
     n = lo if lo == hi else int(rng.integers(lo, hi + 1))
     trajectory = run_reference(algorithm, draw_inputs(algorithm, rng, n, **options))
+    if random_pos:
+        trajectory = replace(trajectory, inputs=trajectory.inputs | {"pos": random_positions(rng, n)})
     return trajectory if hints else replace(trajectory, hints={})
+
+
+def random_positions(rng: np.random.Generator, n: int) -> np.ndarray:
+    """CLRS's ``process_random_pos`` (used by its training pipeline and by the official DEAR code
+    on every split): ``pos`` becomes ``n`` sorted uniform draws instead of ``i / n``, so a model
+    cannot read a node's index off its position. Drawn after the inputs, from the sample's own
+    stream; the algorithm never reads ``pos``, so the trajectory is otherwise unchanged."""
+    return np.sort(rng.uniform(size=n))
 
 
 def sample(algorithm: str, num_nodes: NodeCount, seed: int, **generator: object) -> Trajectory:
     """Draw one random input of ``algorithm`` (CLRS's distribution) and execute it.
 
     ``generator`` options: ``p`` (edge probability or tuple to draw from), ``low``/``high``
-    (weight or key range), ``connected`` (add a spanning path). The same trajectory as
+    (weight or key range), ``connected`` (add a spanning path), ``random_pos`` (sorted uniform
+    ``pos`` instead of ``i / n``, see :func:`random_positions`). The same trajectory as
     sample 0 of :func:`generate` (``PCG64(seed).jumped(0)`` is ``default_rng(seed)``'s stream).
     """
     check_algorithm(algorithm)
