@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 from safetensors.torch import load_file
 
 from dear.cli import main
@@ -97,3 +98,15 @@ def test_hint_supervised_run_trains_and_evaluates(tmp_path: Path) -> None:
     """nar-hints reads hints at evaluation too (its first step is fed the initial hints)."""
     train(_config(model="nar-hints"), tmp_path / "run", progress=False)
     assert 0.0 <= evaluate_run(tmp_path / "run", sizes=(6,), samples=4)[0]["6"]["score"] <= 1.0
+
+
+def test_snapshot_holds_the_weights_a_shorter_run_keeps(tmp_path: Path) -> None:
+    """One long run gives a learning curve: its snapshot at step S is what a run of S steps keeps."""
+    short, long = tmp_path / "short", tmp_path / "long"
+    train(make_config("bfs", "smoke", model="nar", steps=10), short, progress=False)
+    train(make_config("bfs", "smoke", model="nar", steps=20, snapshot_steps=(10,)), long, progress=False)
+    snapshot = load_file(long / "snapshots" / "step10.safetensors")
+    kept = load_file(short / "model.safetensors")
+    assert snapshot.keys() == kept.keys()
+    assert all(torch.equal(snapshot[k], kept[k]) for k in kept)
+    assert not all(torch.equal(snapshot[k], v) for k, v in load_file(long / "model.safetensors").items())

@@ -32,6 +32,16 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _steps(text: str) -> tuple[int, ...]:
+    try:
+        steps = tuple(int(part) for part in text.split(",") if part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"steps must be comma-separated integers, got {text!r}") from None
+    if not steps or min(steps) < 1:
+        raise argparse.ArgumentTypeError(f"steps must be positive integers, got {text!r}")
+    return steps
+
+
 def cmd_algorithms(args: argparse.Namespace) -> int:
     from dear.specs import ALGORITHMS, PAPER_ALGORITHMS, SPECS
 
@@ -66,6 +76,7 @@ TRAIN_FLAGS = {
     "backward_max_iter": (int, "dear: iteration cap of the ift backward's adjoint solve"),
     "phantom_damping": (float, "dear: phantom step z + d (f(z) - z) (official: 1, the decoded state is f(z*))"),
     "anderson_m": (int, "dear: Anderson memory"),
+    "snapshot_steps": (_steps, "keep the best weights so far at these steps, e.g. 1500,6000 (learning curves)"),
     "select_by": (str, "keep the weights with the best val_score or the lowest val_loss (official)"),
     "jacobian_weight": (float, "dear: Hutchinson Jacobian regulariser weight (paper: 1e-4)"),
     "state_noise": (float, "dear: std of Gaussian state noise, training only"),
@@ -200,12 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")
-    p.add_argument("what", choices=("data", "inference", "tolerance", "equilibrium", "table", "large-graph", "memory",
-                                    "report", "ship"),
+    p.add_argument("what", choices=("data", "inference", "tolerance", "equilibrium", "table", "curve", "large-graph",
+                                    "memory", "report", "ship"),
                    help="data: samples/s vs CLRS; inference: NAR vs DEAR time; tolerance: DEAR's score and "
                         "iterations vs solver tolerance, beside NAR's; equilibrium: converged share and score of "
                         "DEARs at a strict tolerance (--source shipped: the check; table: every DEAR cell); "
-                        "table: the accuracy grid; "
+                        "table: the accuracy grid; curve: nar and dear score vs training steps (1,500 / 6,000 / "
+                        "31,300; resumable); "
                         "large-graph: a 10^4-node sparse graph; memory: DEAR training memory vs solver iterations; "
                         "report: rebuild docs/RESULTS.md and the aggregate table from results/; "
                         "ship: copy the table's seed-0 nar and DEAR-column runs into the package as pretrained models")

@@ -43,6 +43,7 @@ class TrainConfig:
     test_samples: int = 100
     eval_every: int = 150
     log_every: int = 25
+    snapshot_steps: tuple[int, ...] = ()  # keep the best weights so far at these steps (learning curves)
     select_by: str = "val_score"  # the kept weights: highest val_score, or lowest val_loss (official)
     checkpoint_every: int = 150
     # NAR variants
@@ -124,7 +125,7 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown config option(s): {', '.join(sorted(unknown))}")
         data = dict(data)
-        for key in ("train_sizes", "test_sizes"):
+        for key in ("train_sizes", "test_sizes", "snapshot_steps"):
             if key in data:
                 data[key] = tuple(data[key])
         return cls(**data)

@@ -21,25 +21,26 @@ TEST_SEED = 3
 EVAL_SETTINGS = ("eval_tol", "eval_max_iter", "eval_patience")
 
 
-def load_run(run_dir: Path, **eval_settings: float | None) -> tuple[TrainConfig, Reasoner]:
-    """Config and best weights of a run; clear errors for anything missing or corrupt.
-    ``eval_settings`` (names in :data:`EVAL_SETTINGS`) replace the run's evaluation solver
-    settings; None keeps the run's own."""
+def load_run(run_dir: Path, weights: Path | None = None, **eval_settings: float | None) -> tuple[TrainConfig, Reasoner]:
+    """Config and best weights of a run (or the ``weights`` file given, e.g. a snapshot); clear
+    errors for anything missing or corrupt. ``eval_settings`` (names in :data:`EVAL_SETTINGS`)
+    replace the run's evaluation solver settings; None keeps the run's own."""
     run_dir = Path(run_dir)
+    weights = Path(weights) if weights is not None else run_dir / "model.safetensors"
     unknown = sorted(set(eval_settings) - set(EVAL_SETTINGS))
     if unknown:
         raise ValueError(f"unknown evaluation setting(s) {unknown}; allowed: {', '.join(EVAL_SETTINGS)}")
     if not (run_dir / "config.json").exists():
         raise ValueError(f"{run_dir} is not a run directory (no config.json)")
-    if not (run_dir / "model.safetensors").exists():
-        raise ValueError(f"{run_dir} has no model.safetensors (training did not reach its first evaluation)")
+    if not weights.exists():
+        raise ValueError(f"{run_dir} has no {weights.name} (training did not reach its first evaluation)")
     config = TrainConfig.load(run_dir / "config.json")
     for name, value in eval_settings.items():
         if value is not None:
             setattr(config, name, value)
     config.validate()
     model = build_model(config)
-    load_weights(model, run_dir / "model.safetensors")
+    load_weights(model, weights)
     return config, model.eval()
 
 
@@ -78,11 +79,13 @@ def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 
 
 
 def score_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,
-              batch_size: int | None = None, **eval_settings: float | None) -> dict[str, dict]:
-    """:func:`evaluate_run` without touching the run directory (for sweeps over solver limits)."""
+              batch_size: int | None = None, weights: Path | None = None,
+              **eval_settings: float | None) -> dict[str, dict]:
+    """:func:`evaluate_run` without touching the run directory (for sweeps over solver limits and
+    snapshots: ``weights`` as in :func:`load_run`)."""
     if samples < 1:
         raise ValueError(f"samples must be positive, got {samples}")
-    config, model = load_run(run_dir, **eval_settings)
+    config, model = load_run(run_dir, weights, **eval_settings)
     device = default_device()
     model.to(device)
     results = {}

@@ -118,8 +118,9 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
             write_json(self.out / "config.json", asdict(cfg))
             (self.out / "metrics.jsonl").write_text("")
+        elapsed = 0.0  # training seconds before this process: a resumed run keeps counting
         if main:
-            self._truncate_metrics(start)
+            elapsed = self._truncate_metrics(start)
         forward = torch.nn.parallel.DistributedDataParallel(model) if self.context.distributed else model
         bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (self.progress and main),
                    desc=f"{cfg.model} {cfg.algorithm}", unit="step")
@@ -144,16 +145,18 @@ class Trainer:
             if done % cfg.log_every == 0 or done == cfg.steps:
                 record = {"step": done, "loss": float(loss.detach()), **{f"loss_{k}": v for k, v in parts.items()},
                           "grad_norm": float(grad_norm), **prediction.diagnostics,
-                          "seconds": time.perf_counter() - clock}
+                          "seconds": elapsed + time.perf_counter() - clock}
             if not main:
                 continue
-            if done % cfg.eval_every == 0 or done == cfg.steps:
+            if done % cfg.eval_every == 0 or done == cfg.steps or done in cfg.snapshot_steps:
                 val_result = evaluate_model(model, val, cfg.batch_size, self.device)
                 record = (record or {"step": done, "loss": float(loss.detach())}) | {
                     "val_score": val_result["score"], "val_loss": val_result["loss"]}
                 if _better(val_result, best, cfg.select_by):
                     best = {"score": val_result["score"], "loss": val_result["loss"], "step": done}
                     save_tensors(self.out / "model.safetensors", model.state_dict())
+            if done in cfg.snapshot_steps:  # what a run of ``done`` steps would have kept
+                self._snapshot(done, best)
             if record is not None:
                 with open(self.out / "metrics.jsonl", "a") as log:
                     log.write(json.dumps(record) + "\n")
@@ -198,6 +201,15 @@ class Trainer:
         staging.rename(final)
         shutil.rmtree(old, ignore_errors=True)
 
+    def _snapshot(self, step: int, best: dict) -> None:
+        """``snapshots/step<step>.safetensors``: the kept (best validation) weights as of ``step``.
+        With a constant learning rate and a data order that depends on the step only, they are
+        the weights a run of ``step`` steps ends with, so one long run gives a learning curve."""
+        folder = self.out / "snapshots"
+        folder.mkdir(exist_ok=True)
+        shutil.copy2(self.out / "model.safetensors", folder / f"step{step}.safetensors")
+        write_json(folder / f"step{step}.json", {"step": step, "best": best})
+
     def _last_checkpoint(self) -> Path | None:
         folder = self.out / "checkpoint"
         return folder if folder.exists() else None
@@ -214,13 +226,15 @@ class Trainer:
         restore_rng(tensors, state["rng"])
         return int(state["step"]), state["best"]
 
-    def _truncate_metrics(self, step: int) -> None:
-        """Drop log lines written after the checkpoint we resume from (and a line a kill cut short)."""
+    def _truncate_metrics(self, step: int) -> float:
+        """Drop log lines written after the checkpoint we resume from (and a line a kill cut short);
+        returns the training seconds the kept lines had reached."""
         path = self.out / "metrics.jsonl"
         text = path.read_text() if path.exists() else ""
         lines = text.splitlines(keepends=True)
         kept = [line for line in lines if line.endswith("\n") and json.loads(line)["step"] <= step]
         atomic_write(path, lambda tmp: tmp.write_text("".join(kept)))
+        return max((json.loads(line).get("seconds", 0.0) for line in kept), default=0.0)
 
 
 def _better(result: dict, best: dict, select_by: str) -> bool:

@@ -44,6 +44,11 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
                                             runs=Path("runs/table") / args.profile)
         if verdict:
             print(json.dumps(verdict, indent=2))
+    elif what == "curve":
+        from dear.bench.curve import CURVE_ALGORITHMS, run_curve
+
+        run_curve(out, profile=args.profile, algorithms=_algorithms(args.algorithms, CURVE_ALGORITHMS),
+                  workers=args.workers)
     elif what == "large-graph":
         from dear.bench.inference import large_graph_benchmark
 

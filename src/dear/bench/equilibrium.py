@@ -50,7 +50,7 @@ def table_cases(runs: Path, results: Path, algorithms: Sequence[str], size: int)
     """(algorithm, column, seed, DEAR run, NAR score) for every trained DEAR-family cell whose
     ``nar`` cell of the same seed has a score at ``size`` (same test graphs: the table's seed)."""
     found = []
-    for run in sorted(Path(runs).glob("*/*/seed*")):
+    for run in sorted(p for p in Path(runs).glob("*/*/seed*") if p.is_dir()):
         algorithm, column, seed = run.parent.parent.name, run.parent.name, int(run.name.removeprefix("seed"))
         if algorithm not in algorithms or not (run / "train_summary.json").exists():
             continue

@@ -262,6 +262,35 @@ def _equilibrium_rows(rows: list[dict], records: dict) -> list[str]:
     return lines
 
 
+def curve_section(results: Path, profile: str) -> list[str]:
+    """Score at n=64 against training steps (``dear bench curve``): how much of a gap is budget."""
+    from dear.bench.curve import HORIZONS
+
+    records = [json.loads(p.read_text()) for p in sorted((results / "curve" / profile).glob("*.json"))]
+    if not records:
+        return [f"*Not measured yet: run `dear bench curve --profile {profile}`.*"]
+    horizons = sorted({int(h) for r in records for h in r["horizons"]} | set(HORIZONS))
+    lines = [f"`dear bench curve --profile {profile}` → `results/curve/{profile}/*.json`: one run per row with the "
+             f"profile's settings (seed 0), trained to each horizon in turn; the weights a run of that many steps "
+             f"keeps (lowest validation loss so far) scored on the table's test graphs at n=64 (seed 3, 100 graphs), "
+             "with the training minutes it took (cumulative) and, for DEAR, the share of graphs converged at the "
+             "run's evaluation tolerance. – : not reached yet (the runs resume where they stopped).", "",
+             "| algorithm | model | " + " | ".join(f"{h:,} steps" for h in horizons) + " |",
+             "|---|---|" + "---|" * len(horizons)]
+    for r in sorted(records, key=lambda r: (r["algorithm"], r["model"])):
+        cells = []
+        for h in horizons:
+            entry = r["horizons"].get(str(h))
+            if entry is None:
+                cells.append("–")
+                continue
+            minutes = f", {entry['train_seconds'] / 60:.0f} min" if entry.get("train_seconds") else ""
+            converged = f", {entry['converged_fraction']:.0%} conv." if "converged_fraction" in entry else ""
+            cells.append(f"{entry['score']:.3f}{minutes}{converged}")
+        lines.append(f"| {r['algorithm']} | {r['model']} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def training_section(results: Path, profile: str) -> list[str]:
     """Per cell: training time, final training loss, best validation score and, for the
     equilibrium models, how the solver fared at test time. Placing ``dear`` beside
@@ -530,6 +559,9 @@ def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS
         "",
         f"## Accuracy (profile `{profile}`)",
         *table_section(results, profile),
+        "",
+        f"## Learning curve: score vs training steps (profile `{profile}`)",
+        *curve_section(results, profile),
         "",
         "## Figures",
         *figures_section(results, out, profile),

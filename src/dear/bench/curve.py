@@ -1,0 +1,81 @@
+"""``dear bench curve``: score against training steps, to tell budget from method.
+
+One run per (algorithm, model) trains with the profile's settings to the largest horizon,
+keeping snapshots of the best-validation weights at every horizon (``--snapshot-steps``); with
+a constant learning rate and a step-determined data order, a snapshot is what a run of that
+many steps would have kept. The run goes horizon by horizon (train to 1,500, score; resume to
+6,000, score; ...), so whatever a sitting reaches is recorded, and the next sitting resumes.
+Scores land in ``results/curve/<profile>/<algorithm>__<model>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Sequence
+
+from tqdm.auto import tqdm
+
+from dear.run import TEST_SEED, score_run
+
+#: The horizons of issue 20: the cpu profile's budget, 4x it, and the official 100 epochs.
+HORIZONS = (1500, 6000, 31300)
+CURVE_ALGORITHMS = ("bellman_ford", "floyd_warshall", "mst_prim")
+CURVE_MODELS = ("nar", "dear")
+
+
+def _finished_steps(run_dir: Path) -> int:
+    summary = run_dir / "train_summary.json"
+    return json.loads(summary.read_text())["steps"] if summary.exists() else 0
+
+
+def run_curve_case(algorithm: str, model: str, profile: str, horizons: Sequence[int], until: int, runs_root: Path,
+                   results_root: Path, size: int = 64, samples: int = 100) -> Path:
+    """Train one (algorithm, model) horizon by horizon up to ``until`` and score each snapshot at
+    ``size`` (``horizons``: all of the curve's, the run's snapshot steps)."""
+    run_dir = runs_root / profile / algorithm / model
+    result_path = results_root / f"{algorithm}__{model}.json"
+    record = json.loads(result_path.read_text()) if result_path.exists() else {
+        "algorithm": algorithm, "model": model, "profile": profile, "n": size, "test_seed": TEST_SEED, "horizons": {}}
+    env = os.environ | {"OMP_NUM_THREADS": "1"}
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    for horizon in sorted(h for h in horizons if h <= until):
+        if str(horizon) in record["horizons"]:
+            continue
+        if _finished_steps(run_dir) < horizon:
+            resume = (run_dir / "checkpoint" / "state.json").exists()
+            argv = [sys.executable, "-m", "dear", "--threads", "1", "train", algorithm, "--model", model, "--profile",
+                    profile, "--steps", str(horizon), "--snapshot-steps", ",".join(map(str, sorted(horizons))),
+                    "--out", str(run_dir), "--quiet", *(["--resume"] if resume else [])]
+            with open(run_dir.parent / f"{model}.log", "a") as log:
+                subprocess.run(argv, check=True, env=env, stdout=log, stderr=log)
+        snapshot = run_dir / "snapshots" / f"step{horizon}.safetensors"
+        result = score_run(run_dir, (size,), samples, weights=snapshot)[str(size)]
+        metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line]
+        seconds = next((m["seconds"] for m in reversed(metrics) if m["step"] <= horizon and "seconds" in m), None)
+        record["horizons"][str(horizon)] = {"score": result["score"], "train_seconds": seconds,
+                                            **{k: result[k] for k in ("converged_fraction", "iterations_mean")
+                                               if k in result}}
+        results_root.mkdir(parents=True, exist_ok=True)
+        result_path.write_text(json.dumps(record, indent=2))
+        tqdm.write(f"{algorithm} {model} @{horizon} steps: score {result['score']:.3f}")
+    return result_path
+
+
+def run_curve(out: Path, profile: str = "cpu", algorithms: Sequence[str] = CURVE_ALGORITHMS,
+              models: Sequence[str] = CURVE_MODELS, horizons: Sequence[int] = HORIZONS, workers: int = 2,
+              runs_root: Path = Path("runs/curve")) -> None:
+    """Every (algorithm, model) case, ``workers`` at a time, one horizon for all cases before the
+    next (the short horizons land first); finished horizons are skipped."""
+    results_root = Path(out) / "curve" / profile
+    cases = [(a, m) for a in algorithms for m in models]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for until in sorted(horizons):
+            futures = [pool.submit(run_curve_case, a, m, profile, horizons, until, runs_root, results_root)
+                       for a, m in cases]
+            for future in tqdm(futures, desc=f"curve to {until} steps", unit="case"):
+                future.result()
