@@ -82,3 +82,36 @@ def test_input_terms_of_the_messages_are_computed_once_per_mode_and_still_traine
         cached = model.processor(model.processor(h, graph), graph)
         fresh = model.processor(model.processor(h, model.encode(batch)), model.encode(batch))
     torch.testing.assert_close(cached, fresh)
+
+
+def test_fixed_point_correction_supervises_states_along_the_solve_in_training_only() -> None:
+    """The correction term decodes earlier states of the solve, weighted decay^(K-k), and reaches
+    the processor's weights; it is absent at evaluation and with correction_states 0."""
+    batch = _batch()
+    model = _dear(correction_states=3, correction_decay=0.5, tol=1e-12, max_iter=6)
+    prediction = model(batch)
+    correction = prediction.aux_losses["correction"]
+    states = prediction.solver.trajectory[-4:-1]
+    graph = prediction.graph
+    expected = 0
+    for k, state in enumerate(states):
+        h = model.processor(state, graph)
+        losses = model.output_losses(batch, model.output_decoder(h, graph), graph)
+        expected = expected + 0.5 ** (3 - k) * sum(losses.values())
+    torch.testing.assert_close(correction, expected)
+    correction.backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.processor.parameters())
+    assert "correction" not in _dear(tol=1e-12, max_iter=6)(batch).aux_losses
+    model.eval()
+    with torch.no_grad():
+        assert "correction" not in model(batch).aux_losses
+
+
+def test_warm_start_begins_the_solve_at_the_encoded_inputs() -> None:
+    batch = _batch()
+    for init in ("zeros", "inputs"):
+        model = _dear(init=init, correction_states=1, tol=1e-12, max_iter=4)
+        prediction = model(batch)
+        start = prediction.solver.trajectory[0]
+        graph = model.encode(batch)
+        assert torch.equal(start, graph.node if init == "inputs" else torch.zeros_like(graph.node))

@@ -85,6 +85,7 @@ TRAIN_FLAGS = {
     "align_weight": (float, "dear: weight of the alignment loss (paper: 0.01-0.1)"),
     "correction_states": (int, "dear: fixed-point correction, supervise the outputs of K states along the solve"),
     "correction_decay": (float, "dear: weight decay of earlier correction states (state k of K: decay^(K-k))"),
+    "init": (str, "dear: where the solve starts, zeros (paper) or inputs (the encoded inputs)"),
     "dem_temperature": (float, "dem: softmin temperature (0 = hard min-update)"),
     "dem_step_penalty": (float, "dem: weight of the step penalty sum ||z_t+1 - z_t||^2"),
 }

@@ -70,6 +70,7 @@ class TrainConfig:
     align_weight: float = 0.05
     correction_states: int = 0  # fixed-point correction: states along the solve whose outputs are supervised
     correction_decay: float = 0.8
+    init: str = "zeros"  # dear: solver start, zeros (paper) or the encoded inputs
     dem_temperature: float = 0.0
     dem_step_penalty: float = 0.01
     description: str = field(default="", repr=False)
@@ -78,7 +79,8 @@ class TrainConfig:
         check_algorithm(self.algorithm)
         self._check_types()
         choices = {"model": MODELS, "profile": PROFILES, "solver": SOLVERS, "backward": BACKWARDS,
-                   "processor": ("mpnn", "triplet"), "select_by": SELECT_BY}
+                   "processor": ("mpnn", "triplet"), "select_by": SELECT_BY,
+                   "init": ("zeros", "inputs")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}")

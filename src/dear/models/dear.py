@@ -22,6 +22,10 @@ from dear.models.base import Reasoner
 from dear.nn.graph import EncodedGraph
 
 
+#: Where the solve starts: ``h0 = 0`` (the paper) or the encoded inputs (a warm start).
+INITS = ("zeros", "inputs")
+
+
 class DEAR(Reasoner):
     def __init__(
         self,
@@ -49,12 +53,16 @@ class DEAR(Reasoner):
         align_weight: float = 0.05,
         correction_states: int = 0,
         correction_decay: float = 0.8,
+        init: str = "zeros",
     ) -> None:
         super().__init__(algorithm, hidden, processor, granola=granola, cgp=cgp)
         self.alignment = NARAlignment(align, algorithm, hidden) if align else None
         self.align_weight = align_weight
         self.correction_states = correction_states
         self.correction_decay = correction_decay
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of: {', '.join(INITS)}")
+        self.init = init
         self.solver_options = {"solver": solver, "m": anderson_m, "backward": backward,
                                "backward_tol": backward_tol, "backward_max_iter": backward_max_iter,
                                "phantom_damping": phantom_damping}
@@ -74,13 +82,14 @@ class DEAR(Reasoner):
             jacobian_weight=config.jacobian_weight,
             state_noise=config.state_noise, stochastic_steps=config.stochastic_steps,
             granola=config.granola, cgp=config.cgp, align=config.align, align_weight=config.align_weight,
-            correction_states=config.correction_states, correction_decay=config.correction_decay,
+            correction_states=config.correction_states, correction_decay=config.correction_decay, init=config.init,
         )
 
     def equilibrium(self, graph: EncodedGraph, num_states: int = 0) -> tuple[torch.Tensor, SolverInfo]:
         """Solve for ``h*`` with the settings of the current mode (train or eval)."""
         limits = self.train_limits if self.training else self.eval_limits
-        z0 = graph.node.new_zeros(graph.num_nodes, self.hidden)
+        # The start does not change a fixed point, only the way there: no gradient flows into it.
+        z0 = graph.node.detach().clone() if self.init == "inputs" else graph.node.new_zeros(graph.num_nodes, self.hidden)
         return solve(
             lambda h, active: self.processor(h, graph, active), z0, graph.batch, f_accepts_mask=True,
             return_trajectory=num_states, **limits, **self.solver_options,
