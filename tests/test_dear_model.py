@@ -115,3 +115,21 @@ def test_warm_start_begins_the_solve_at_the_encoded_inputs() -> None:
         start = prediction.solver.trajectory[0]
         graph = model.encode(batch)
         assert torch.equal(start, graph.node if init == "inputs" else torch.zeros_like(graph.node))
+
+
+def test_smoke_training_logs_forward_and_adjoint_solves(tmp_path) -> None:
+    """metrics.jsonl carries both solves: the log is written after backward, so the adjoint's
+    iterations and residuals are there, over the graphs that got the implicit gradient."""
+    import json
+
+    from dear.train import train
+
+    train(make_config("bfs", "smoke", model="dear", steps=10, log_every=5), tmp_path / "run", progress=False)
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    logged = [r for r in records if "grad_norm" in r]
+    assert [r["step"] for r in logged] == [5, 10]
+    for record in logged:
+        assert record["implicit_fraction"] == record["converged_fraction"] > 0
+        assert 1 <= record["backward_iterations_mean"] <= record["backward_iterations_max"] <= 40
+        assert 0 <= record["backward_residual_mean"] <= record["backward_residual_max"]
+        assert 1 <= record["iterations_mean"] <= 40 and record["residual_max"] < float("inf")
