@@ -1,4 +1,5 @@
-"""Shared fixtures: the CLRS reference trajectories live beside the repository."""
+"""Shared fixtures: the CLRS reference trajectories are test fixtures inside the repository
+(tests/fixtures/clrs_reference, copied from the CLRS benchmark; see its README.md)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-def _reference_dir() -> Path:
-    """$DEAR_CLRS_REFERENCE, else the maintainers' shared/ beside the checkout, else /work/shared."""
-    if os.environ.get("DEAR_CLRS_REFERENCE"):
-        return Path(os.environ["DEAR_CLRS_REFERENCE"])
-    candidates = [Path(__file__).parents[2] / "shared" / "clrs_reference", Path("/work/shared/clrs_reference")]
-    return next((c for c in candidates if c.exists()), candidates[0])
-
-
-REFERENCE_DIR = _reference_dir()
+#: CLRS-made reference trajectories, checked in so the golden tests can never skip.
+REFERENCE_DIR = Path(__file__).parent / "fixtures" / "clrs_reference"
 
 
 def load_reference(algorithm: str) -> list[dict]:
-    """Samples of ``<algorithm>.npz`` as ``[{"input": {...}, "hint": {...}, "output": {...}, "length": T}]``."""
+    """Samples of ``<algorithm>.npz`` as ``[{"input": {...}, "hint": {...}, "output": {...}, "length": T}]``.
+
+    A missing file is an error, never a skip: the fixtures are part of the repository."""
     path = REFERENCE_DIR / f"{algorithm}.npz"
-    if not path.exists():
-        pytest.skip(f"CLRS reference trajectories not found at {path} (set DEAR_CLRS_REFERENCE)")
-    archive = np.load(path)
+    archive = np.load(path)  # FileNotFoundError if the fixture is missing
     samples: dict[int, dict] = {}
     for key in archive.files:
         index, *rest = key.split("/")
@@ -33,6 +27,7 @@ def load_reference(algorithm: str) -> list[dict]:
             sample["length"] = int(archive[key])
         else:
             sample[rest[0]][rest[1]] = archive[key]
+    assert samples, f"{path} holds no samples"
     return [samples[i] for i in sorted(samples)]
 
 

@@ -154,7 +154,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from dear.demo import run_demo
 
-    run_demo(Path(args.out), algorithm=args.algorithm, quick=args.quick)
+    run_demo(Path(args.out), algorithm=args.algorithm, quick=args.quick, train_models=args.train)
     return 0
 
 
@@ -242,10 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tolerance: also stop graphs after K iterations with no new lowest residual (0: off)")
     p.set_defaults(run=cmd_bench)
 
-    p = sub.add_parser("demo", help="a few minutes end to end: data, train NAR and DEAR, compare, solve")
+    p = sub.add_parser("demo", help="end to end: data, NAR and DEAR (shipped, or --train), compare, solve")
     p.add_argument("--out", default="runs/demo")
     p.add_argument("--algorithm", default="bellman_ford")
-    p.add_argument("--quick", action="store_true", help="smoke-sized run (seconds)")
+    p.add_argument("--train", action="store_true", help="train a small NAR and DEAR here (minutes) instead of "
+                                                        "using the shipped models")
+    p.add_argument("--quick", action="store_true", help="train a tiny pair (seconds, for tests)")
     p.set_defaults(run=cmd_demo)
     return parser
 

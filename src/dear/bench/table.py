@@ -37,6 +37,7 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 "dear-tol0.01": ("dear", ["--tol", "0.01"]),
                 "dear-fpc": ("dear", ["--correction-states", "4"]),
                 "dear-warm": ("dear", ["--init", "inputs"]),
+                "dear-ift-fpc": ("dear", ["--backward", "ift", "--correction-states", "4"]),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.
