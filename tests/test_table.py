@@ -210,6 +210,14 @@ def test_ship_copies_the_chosen_columns_under_their_own_names(tmp_path: Path) ->
     assert (dest / "dear-jac1" / "bfs" / "config.json").read_text() == "bfs dear-jac1"
     assert not (dest / "dear").exists() and not (dest / "dear-jac1" / "mst_prim").exists()
 
+    # A column shipped under another name replaces that folder whole: no stale file stays.
+    (dest / "dear" / "bfs").mkdir(parents=True)
+    (dest / "dear" / "bfs" / "stale.txt").write_text("old")
+    shipped = ship_pretrained(runs, models=("dear-jac1",), dest=dest, algorithms=("bfs",), names={"dear-jac1": "dear"})
+    assert shipped == [dest / "dear" / "bfs"]
+    assert sorted(p.name for p in (dest / "dear" / "bfs").iterdir()) == sorted(SHIPPED_FILES)
+    assert (dest / "dear" / "bfs" / "config.json").read_text() == "bfs dear-jac1"
+
 
 def test_a_large_gap_without_a_finding_says_so(tmp_path: Path) -> None:
     from dear.bench.report import UNEXPLAINED_GAP, table_section

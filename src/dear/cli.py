@@ -235,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5, help="inference: timed calls (median and IQR reported)")
     p.add_argument("--dear-column", default="dear",
                    help="inference, tolerance, ship: the table column standing for DEAR (e.g. dear-jac1)")
+    p.add_argument("--ship-as", default="", help="ship: the name the DEAR column ships under (default: the column's)")
     p.add_argument("--source", choices=("shipped", "table"), default="shipped",
                    help="equilibrium: the packaged models or the table's trained runs")
     p.add_argument("--tol", type=float, default=1e-2, help="equilibrium: the relative tolerance checked (default 1e-2)")

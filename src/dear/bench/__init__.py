@@ -62,7 +62,8 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
 
         algorithms = _algorithms(args.algorithms, PAPER_ALGORITHMS) if args.algorithms else None
         for target in ship_pretrained(Path("runs/table") / args.profile, models=("nar", args.dear_column),
-                                      algorithms=algorithms):
+                                      algorithms=algorithms,
+                                      names={args.dear_column: args.ship_as} if args.ship_as else None):
             print(f"shipped {target}")
     elif what == "report":
         from dear.bench.report import write_report

@@ -15,10 +15,14 @@ PRETRAINED_ROOT = Path(__file__).resolve().parents[1] / "pretrained"
 
 
 def ship_pretrained(runs: Path, models: tuple[str, ...] = ("nar", "dear"), seed: int = 0,
-                    dest: Path = PRETRAINED_ROOT, algorithms: tuple[str, ...] | None = None) -> list[Path]:
+                    dest: Path = PRETRAINED_ROOT, algorithms: tuple[str, ...] | None = None,
+                    names: dict[str, str] | None = None) -> list[Path]:
     """Copy ``runs/<algorithm>/<column>/seed<seed>`` of every trained and evaluated run of the
-    table columns ``models`` (of ``algorithms``, default all) into ``dest/<column>/<algorithm>``:
-    a column such as ``dear-jac1`` ships under its own name, picked by ``model="dear-jac1"``."""
+    table columns ``models`` (of ``algorithms``, default all) into ``dest/<name>/<algorithm>``,
+    where ``name`` is ``names[column]`` (default the column itself: ``dear-jac1`` ships as
+    ``model="dear-jac1"``; ``{"dear-warm-fpc": "dear"}`` ships that recipe as the default DEAR).
+    A replaced folder is emptied first, so no file of an older model stays beside the new one."""
+    names = names or {}
     shipped = []
     for run in sorted(Path(runs).glob(f"*/*/seed{seed}")):
         algorithm, model = run.parent.parent.name, run.parent.name
@@ -26,8 +30,9 @@ def ship_pretrained(runs: Path, models: tuple[str, ...] = ("nar", "dear"), seed:
             continue
         if not all((run / f).exists() for f in ("train_summary.json", "eval.json")):
             continue
-        target = dest / model / algorithm
-        target.mkdir(parents=True, exist_ok=True)
+        target = dest / names.get(model, model) / algorithm
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
         for name in SHIPPED_FILES:
             if (run / name).exists():
                 shutil.copy2(run / name, target / name)
