@@ -40,6 +40,8 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 "dear-ift-fpc": ("dear", ["--backward", "ift", "--correction-states", "4"]),
                 "dear-warm-fpc": ("dear", ["--init", "inputs", "--correction-states", "4"]),
                 "dear-warm-ift-fpc": ("dear", ["--init", "inputs", "--backward", "ift", "--correction-states", "4"]),
+                # Trained and evaluated at the strict tolerance the equilibrium check asks for.
+                "dear-warm-tol0.01": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01"]),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.
