@@ -22,24 +22,23 @@ EXAMPLES = """examples:
 """
 
 
-def _sizes(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(part) for part in text.split(",") if part)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"sizes must be comma-separated integers, got {text!r}") from None
-    if not sizes or min(sizes) < 2:
-        raise argparse.ArgumentTypeError(f"sizes must be integers >= 2, got {text!r}")
-    return sizes
+def _integers(what: str, least: int):
+    """An argparse type: comma-separated integers, each at least ``least``."""
+
+    def parse(text: str) -> tuple[int, ...]:
+        try:
+            values = tuple(int(part) for part in text.split(",") if part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be comma-separated integers, got {text!r}") from None
+        if not values or min(values) < least:
+            raise argparse.ArgumentTypeError(f"{what} must be integers >= {least}, got {text!r}")
+        return values
+
+    return parse
 
 
-def _steps(text: str) -> tuple[int, ...]:
-    try:
-        steps = tuple(int(part) for part in text.split(",") if part)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"steps must be comma-separated integers, got {text!r}") from None
-    if not steps or min(steps) < 1:
-        raise argparse.ArgumentTypeError(f"steps must be positive integers, got {text!r}")
-    return steps
+_sizes = _integers("sizes", 2)
+_steps = _integers("steps", 1)
 
 
 def cmd_algorithms(args: argparse.Namespace) -> int:
@@ -140,7 +139,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from dear.solving import solve_file
 
     print(json.dumps(solve_file(args.algorithm, Path(args.graph_file), source=args.source, model=args.model,
-                                check=args.check, tol=args.tol), indent=2))
+                                check=args.check, tol=args.tol, repair=not args.no_repair), indent=2))
     return 0
 
 
@@ -207,8 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("graph_file")
     p.add_argument("--source", type=int, default=None)
     p.add_argument("--model", default="dear", help="dear, nar, or a run directory")
-    p.add_argument("--check", action="store_true", help="also run the exact algorithm and report agreement")
+    p.add_argument("--check", action="store_true", help="also run the exact algorithm and report agreement, and "
+                                                         "the tie-aware share of correct pointers and weight vs optimum")
     p.add_argument("--tol", type=float, default=None, help="dear: solver tolerance (default: the model's, 1e-3)")
+    p.add_argument("--no-repair", action="store_true", help="return the model's own pointers even when they are no "
+                                                            "tree/forest (flagged valid: false) instead of the best "
+                                                            "valid answer its scores give")
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")

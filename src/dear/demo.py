@@ -19,6 +19,7 @@ import numpy as np
 from dear.bench.plots import plot_loss_curves, plot_scores_vs_size
 from dear.config import make_config
 from dear.data import generate
+from dear.data.samplers import GRAPH_KINDS
 from dear.run import score_run
 from dear.solving import pretrained_dir, solve
 from dear.specs import SPECS, check_algorithm
@@ -55,10 +56,14 @@ def _random_input(algorithm: str, n: int, seed: int) -> tuple[object, object]:
         keys = np.sort(rng.uniform(size=n)) if "target" in SPECS[algorithm] else rng.uniform(size=n)
         return ({"key": keys.tolist(), "target": float(rng.uniform())} if "target" in SPECS[algorithm]
                 else keys.tolist()), None
-    graph = nx.gnp_random_graph(n, 0.3, seed=seed)
-    for u, v in graph.edges:
-        graph[u][v]["weight"] = float(rng.uniform(0.1, 1.0))
-    return graph, (0 if "s" in SPECS[algorithm] else None)
+    kind = GRAPH_KINDS[algorithm]
+    graph = nx.gnp_random_graph(n, 0.3, seed=seed, directed=kind.directed)
+    if kind.acyclic:  # keep the edges that go forward in node order: a DAG
+        graph.remove_edges_from([(u, v) for u, v in list(graph.edges) if u >= v])
+    if kind.weighted:
+        for u, v in graph.edges:
+            graph[u][v]["weight"] = float(rng.uniform(0.1, 1.0))
+    return graph, (0 if kind.source else None)
 
 
 def run_demo(out: Path, algorithm: str = "bellman_ford", quick: bool = False, train_models: bool = False) -> dict:
