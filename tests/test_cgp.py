@@ -17,6 +17,7 @@ from dear.nn.granola import with_random_features
 from dear.nn.graph import EncodedGraph
 from dear.nn.processors import MPNN, CayleyPropagation
 from dear.nn.processors.cgp import with_cayley_nodes
+from tests.statistics_asserts import assert_statistics_cover_the_batch
 
 PRIMES = (2, 3, 5, 7, 11, 13)
 
@@ -141,4 +142,5 @@ def test_models_train_and_evaluate_with_cgp_and_granola(model_name: str, process
     loss.backward()
     model.eval()
     with torch.no_grad():
-        assert model.statistics(batch, model(batch))
+        prediction = model(batch)
+        assert_statistics_cover_the_batch(model, batch, prediction, model.statistics(batch, prediction))

@@ -36,7 +36,8 @@ def test_forward_backward(algorithm: str, temperature: float) -> None:
     prediction = model(batch)
     loss, parts = model.loss(batch, prediction)
     loss.backward()
-    assert torch.isfinite(loss) and "step_penalty" in parts
+    assert "step_penalty" in parts and set(parts) - {"step_penalty"} == set(model.output_specs())
+    assert float(loss) == pytest.approx(sum(parts.values()), rel=1e-6) and all(v > 0 for v in parts.values())
     diagnostics = {"iterations_mean", "iterations_max", "residual_max", "converged_fraction"}
     assert diagnostics <= set(prediction.diagnostics)
     assert model.initial_state.grad is not None

@@ -4,12 +4,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
+import numpy as np
+import pytest
+
+import dear.demo
+from dear.data import generate
 from dear.demo import run_demo
+from dear.run import TEST_SEED, load_run
+from tests.statistics_asserts import recounted_pointer_score
+
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_quick_demo_end_to_end(tmp_path: Path) -> None:
+def test_quick_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    solved = []
+    solve = dear.demo.solve
+    monkeypatch.setattr(dear.demo, "solve", lambda *args, **kwargs: solved.append((args, kwargs, solve(*args, **kwargs)))
+                        or solved[-1][2])
     summary = run_demo(tmp_path, quick=True)
+
     assert set(summary["results"]) == {"nar", "dear"}
-    assert all(0.0 <= r[size]["score"] <= 1.0 for r in summary["results"].values() for size in ("8", "16"))
-    assert (tmp_path / "scores.png").stat().st_size > 0 and (tmp_path / "loss.png").stat().st_size > 0
-    assert 0.0 <= summary["solve"]["pi"] <= 1.0
+    for model, results in summary["results"].items():  # bellman_ford, 16 fresh graphs at each of 8 and 16 nodes
+        config, reasoner = load_run(tmp_path / model)
+        for size in (8, 16):
+            data = generate("bellman_ford", 16, size, TEST_SEED, random_pos=config.random_pos)
+            expected = recounted_pointer_score(reasoner, data)
+            assert results[str(size)]["score"] == pytest.approx(expected), (model, size)
+    assert (tmp_path / "scores.png").read_bytes().startswith(PNG) and (tmp_path / "loss.png").read_bytes().startswith(PNG)
+
+    # The solved example: the DEAR's agreement with the exact answer, which is a shortest-path tree.
+    [((algorithm, graph), kwargs, answer)] = solved
+    assert algorithm == "bellman_ford" and kwargs["model"] == str(tmp_path / "dear") and kwargs["check"]
+    pi, exact, source = np.asarray(answer["pi"]), np.asarray(answer["exact"]["pi"]), kwargs["source"]
+    assert summary["solve"] == answer["agreement"] == {"pi": pytest.approx(float(np.mean(pi == exact)))}
+    assert summary["converged"] == answer["converged"]
+    distance = nx.single_source_dijkstra_path_length(graph, source)
+    for v, u in zip(graph.nodes, exact):
+        if v == source or v not in distance:
+            assert u == v
+        else:  # a shortest path's last edge (equal weights aside: within the tie-break)
+            assert distance[u] + graph[u][v]["weight"] == pytest.approx(distance[v], rel=1e-6)

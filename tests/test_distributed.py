@@ -1,4 +1,5 @@
-"""DDP training with two CPU processes (gloo), launched by torchrun as users would."""
+"""DDP training with two CPU processes (gloo), launched by torchrun as users would, ends with the
+weights of a single-process run on the same global batches."""
 
 from __future__ import annotations
 
@@ -9,6 +10,37 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from dear.config import make_config
+from dear.data import generate
+from dear.data.batching import collate
+from dear.models import build_model
+from dear.train import TRAIN_SEED, batch_order, train
+
+#: ``minimum``: its only output is a mask_one over nodes, whose loss is a mean over *graphs*
+#: (``sum / num_graphs``). With two equal shards of 4 graphs, the mean of the ranks' losses is
+#: then exactly the loss of the global batch of 8, so DDP's averaged gradient is the
+#: single-process gradient up to float rounding and the runs must end with the same weights.
+#: (Not bfs: its pointer loss is normalised per batch, see the xfail cases further down.)
+ALGORITHM, STEPS = "minimum", 6
+
+#: The one weight whose gradient is zero in exact arithmetic: a constant added to every node's
+#: logit leaves the softmax over the nodes unchanged. Its computed gradient is rounding noise,
+#: which Adam normalises into steps of about ``lr`` in a direction that depends on the order of
+#: the float sums (different in the two runs); it has no effect on any prediction or loss.
+SHIFT_INVARIANT = "output_decoder.heads.min.linear.bias"
+
+#: Tolerance on every other weight. Measured: every other weight agrees to 1e-7 after 6 steps
+#: (the differences are float rounding of the gloo all-reduce and the sharded forward pass).
+#: A real sharding mistake moves weights by a sizeable part of a step of lr = 3e-4: training
+#: on half of each global batch (what one rank alone sees) ends up to 2e-3 away (measured).
+#: 1e-5 is 100x the rounding and 1/30 of one step.
+ATOL = 1e-5
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -16,17 +48,74 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_torchrun_two_cpu_processes(tmp_path: Path) -> None:
+def test_torchrun_two_cpu_processes_match_one_process(tmp_path: Path) -> None:
     out = tmp_path / "ddp"
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-               "--master_port", str(_free_port()), "-m", "dear", "train", "bfs", "--profile", "smoke",
-               "--steps", "6", "--out", str(out), "--quiet"]
+               "--master_port", str(_free_port()), "-m", "dear", "train", ALGORITHM, "--profile", "smoke",
+               "--steps", str(STEPS), "--out", str(out), "--quiet"]
     env = os.environ | {"OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+    config = make_config(ALGORITHM, "smoke", steps=STEPS)
+    single = train(config, tmp_path / "single", progress=False)
+
     summary = json.loads((out / "train_summary.json").read_text())
-    assert summary["processes"] == 2
-    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert records and all(r["loss"] == r["loss"] for r in records)  # logged once (rank 0), finite
-    assert len({r["step"] for r in records}) == len(records)
-    assert (out / "model.safetensors").exists()
+    assert (summary["processes"], single["processes"]) == (2, 1)
+    assert (summary["best_step"], summary["best_val_score"]) == (single["best_step"], single["best_val_score"])
+    assert summary["best_val_loss"] == pytest.approx(single["best_val_loss"], rel=1e-5)
+
+    ours = load_file(out / "checkpoint" / "model.safetensors")  # the last step's weights
+    theirs = load_file(tmp_path / "single" / "checkpoint" / "model.safetensors")
+    assert set(ours) == set(theirs) and SHIFT_INVARIANT in ours
+    for name, expected in theirs.items():
+        if name != SHIFT_INVARIANT:
+            torch.testing.assert_close(ours[name], expected, rtol=0, atol=ATOL, msg=name)
+    # Adam moves a weight by about lr per step whatever its gradient, so even the noisy one stays
+    # within STEPS steps of the other run's value.
+    assert (ours[SHIFT_INVARIANT] - theirs[SHIFT_INVARIANT]).abs().max() <= 2 * STEPS * config.lr
+
+    # Logged once per step, by rank 0. The gradient norm is taken after DDP's all-reduce, so it is
+    # the global batch's (the logged loss is rank 0's shard's own, so it is not compared).
+    ddp_log = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    single_log = [json.loads(line) for line in (tmp_path / "single" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in ddp_log] == [r["step"] for r in single_log] == [5, 6]
+    for a, b in zip(ddp_log, single_log):
+        assert a["grad_norm"] == pytest.approx(b["grad_norm"], rel=1e-5)
+        assert ("val_loss" in a) == ("val_loss" in b) == (a["step"] == STEPS)
+    assert ddp_log[-1]["val_loss"] == pytest.approx(single_log[-1]["val_loss"], rel=1e-5)
+
+
+def _gradient(model: torch.nn.Module, trajectories: list) -> torch.Tensor:
+    model.zero_grad()
+    batch = collate(trajectories)
+    loss, _ = model.loss(batch, model(batch))
+    loss.backward()
+    return torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]).double()
+
+
+@pytest.mark.parametrize("algorithm", [
+    "minimum",
+    "binary_search",
+    pytest.param("bfs", marks=pytest.mark.xfail(strict=True, reason=(
+        "known: the pointer loss is normalised by the batch's own count of predictable nodes, so the "
+        "mean of two shards' losses is not the global batch's loss (3% gradient difference)"))),
+    pytest.param("insertion_sort", marks=pytest.mark.xfail(strict=True, reason=(
+        "known: the permutation loss is a mean over the batch's nodes, and shards of graphs of "
+        "different sizes hold different node counts (28% gradient difference)"))),
+])
+def test_mean_of_the_ranks_gradients_is_the_global_batch_gradient(algorithm: str) -> None:
+    """What DDP computes (the mean over ranks of each shard's gradient, ``order[rank::world]``)
+    against what one process computes on the whole global batch, on the smoke profile's data."""
+    config = make_config(algorithm, "smoke")
+    torch.manual_seed(0)
+    model = build_model(config)
+    data = generate(algorithm, config.train_samples, tuple(config.train_sizes), seed=TRAIN_SEED)
+    order = batch_order(len(data), config.batch_size, config.seed, 0)
+    whole = _gradient(model, [data[i] for i in order])
+    shards = [_gradient(model, [data[i] for i in order[rank::2]]) for rank in range(2)]
+    assert len(order[0::2]) == len(order[1::2])
+    ddp = (shards[0] + shards[1]) / 2
+    assert np.isfinite(float(whole.norm())) and float(whole.norm()) > 0
+    # Measured 1.5e-7 for minimum and binary_search (float rounding); 2-28% where the loss is not
+    # a mean over graphs.
+    assert float((ddp - whole).norm() / whole.norm()) < 1e-5

@@ -12,6 +12,7 @@ from dear.models import build_model
 from dear.nn.graph import EncodedGraph
 from dear.nn.metrics import probe_statistics, reduce_statistics
 from dear.specs import ALGORITHMS, SPECS, Stage, Type
+from tests.statistics_asserts import assert_statistics_cover_the_batch
 
 
 def _batch(algorithm: str, n=(4, 7), count: int = 3):
@@ -26,8 +27,9 @@ def test_nar_runs_on_every_algorithm(algorithm: str) -> None:
     prediction = model(batch)
     loss, parts = model.loss(batch, prediction)
     loss.backward()
-    assert torch.isfinite(loss)
     assert set(parts) == {k for k, v in SPECS[algorithm].items() if v[0] == Stage.OUTPUT}
+    # The loss is the sum of the output probes' losses, each positive for an untrained model.
+    assert float(loss) == pytest.approx(sum(parts.values()), rel=1e-6) and all(v > 0 for v in parts.values())
     assert all(p.grad is not None for p in model.processor.parameters())
 
 
@@ -41,8 +43,9 @@ def test_model_types_train_and_eval(model_name: str, algorithm: str) -> None:
     loss.backward()
     model.eval()
     with torch.no_grad():
-        stats = model.statistics(batch, model(batch))
-    assert stats
+        prediction = model(batch)
+        stats = model.statistics(batch, prediction)
+    assert_statistics_cover_the_batch(model, batch, prediction, stats)
 
 
 def _oracle_scores(batch, name: str, location: str, kind: str, graph: EncodedGraph) -> torch.Tensor:

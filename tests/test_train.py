@@ -11,8 +11,10 @@ from safetensors.torch import load_file
 
 from dear.cli import main
 from dear.config import make_config
-from dear.run import evaluate_run
+from dear.data import generate
+from dear.run import TEST_SEED, evaluate_run, load_run
 from dear.train import Trainer, train
+from tests.statistics_asserts import recounted_pointer_score
 
 
 def _config(**overrides):
@@ -27,8 +29,12 @@ def test_run_directory_layout(tmp_path: Path) -> None:
     assert [r["step"] for r in records] == list(range(2, 13, 2))
     assert all("loss" in r for r in records)
     result, _ = evaluate_run(run, sizes=(5, 7), samples=4)
-    assert set(json.loads((run / "eval.json").read_text())) == {"5", "7"}
-    assert 0.0 <= result["7"]["score"] <= 1.0
+    assert json.loads((run / "eval.json").read_text()) == result
+    model = load_run(run)[1]
+    for size in (5, 7):  # 4 fresh graphs of each size (TEST_SEED), scored over their 4 * size nodes
+        expected = recounted_pointer_score(model, generate("bfs", 4, size, TEST_SEED))
+        assert result[str(size)]["score"] == pytest.approx(expected)
+        assert result[str(size)]["samples"] == 4
 
 
 def test_refuses_to_overwrite_another_run(tmp_path: Path) -> None:
@@ -97,7 +103,10 @@ def test_cli_errors_are_one_line(argv, message, capsys, tmp_path, monkeypatch) -
 def test_hint_supervised_run_trains_and_evaluates(tmp_path: Path) -> None:
     """nar-hints reads hints at evaluation too (its first step is fed the initial hints)."""
     train(_config(model="nar-hints"), tmp_path / "run", progress=False)
-    assert 0.0 <= evaluate_run(tmp_path / "run", sizes=(6,), samples=4)[0]["6"]["score"] <= 1.0
+    score = evaluate_run(tmp_path / "run", sizes=(6,), samples=4)[0]["6"]["score"]
+    model = load_run(tmp_path / "run")[1]
+    assert model.uses_hints
+    assert score == pytest.approx(recounted_pointer_score(model, generate("bfs", 4, 6, TEST_SEED)))
 
 
 def test_snapshot_holds_the_weights_a_shorter_run_keeps(tmp_path: Path) -> None:
