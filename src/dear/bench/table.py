@@ -42,6 +42,8 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 "dear-warm-ift-fpc": ("dear", ["--init", "inputs", "--backward", "ift", "--correction-states", "4"]),
                 # Trained and evaluated at the strict tolerance the equilibrium check asks for.
                 "dear-warm-tol0.01": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01"]),
+                "dear-warm-tol0.01-jac0.1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
+                                                      "--jacobian-weight", "0.1"]),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.
