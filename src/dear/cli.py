@@ -18,6 +18,7 @@ EXAMPLES = """examples:
   dear solve bfs graph.edgelist --source 0 --check
   dear bench data
   dear bench tolerance --algorithms bfs,mst_prim
+  dear bench equilibrium                      # do the shipped DEARs reach their fixed point?
   dear demo
 """
 
