@@ -22,7 +22,7 @@ def test_quick_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     solve = dear.demo.solve
     monkeypatch.setattr(dear.demo, "solve", lambda *args, **kwargs: solved.append((args, kwargs, solve(*args, **kwargs)))
                         or solved[-1][2])
-    summary = run_demo(tmp_path, quick=True)
+    summary = run_demo(tmp_path, algorithm="bellman_ford", quick=True)
 
     assert set(summary["results"]) == {"nar", "dear"}
     for model, results in summary["results"].items():  # bellman_ford, 16 fresh graphs at each of 8 and 16 nodes

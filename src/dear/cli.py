@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="end to end: data, NAR and DEAR (shipped, or --train), compare, solve")
     p.add_argument("--out", default="runs/demo")
-    p.add_argument("--algorithm", default="bellman_ford")
+    p.add_argument("--algorithm", default="mst_prim", help="any algorithm of `dear algorithms` (default mst_prim: its T grows with n)")
     p.add_argument("--train", action="store_true", help="train a small NAR and DEAR here (minutes) instead of "
                                                         "using the shipped models")
     p.add_argument("--quick", action="store_true", help="train a tiny pair (seconds, for tests)")

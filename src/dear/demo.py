@@ -66,7 +66,7 @@ def _random_input(algorithm: str, n: int, seed: int) -> tuple[object, object]:
     return graph, (0 if kind.source else None)
 
 
-def run_demo(out: Path, algorithm: str = "bellman_ford", quick: bool = False, train_models: bool = False) -> dict:
+def run_demo(out: Path, algorithm: str = "mst_prim", quick: bool = False, train_models: bool = False) -> dict:
     check_algorithm(algorithm)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
