@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
 from tqdm.auto import tqdm
 
+from dear.bench.table import Cell
 from dear.run import TEST_SEED, score_run
 
 #: The horizons of issue 20: the cpu profile's budget, 4x it, and the official 100 epochs.
@@ -48,9 +48,8 @@ def run_curve_case(algorithm: str, model: str, profile: str, horizons: Sequence[
             continue
         if _finished_steps(run_dir) < horizon:
             resume = (run_dir / "checkpoint" / "state.json").exists()
-            argv = [sys.executable, "-m", "dear", "--threads", "1", "train", algorithm, "--model", model, "--profile",
-                    profile, "--steps", str(horizon), "--snapshot-steps", ",".join(map(str, sorted(horizons))),
-                    "--out", str(run_dir), "--quiet", *(["--resume"] if resume else [])]
+            argv = Cell(algorithm, model, seed=0).command(profile, run_dir, resume) + [
+                "--steps", str(horizon), "--snapshot-steps", ",".join(map(str, sorted(horizons)))]
             with open(run_dir.parent / f"{model}.log", "a") as log:
                 subprocess.run(argv, check=True, env=env, stdout=log, stderr=log)
         snapshot = run_dir / "snapshots" / f"step{horizon}.safetensors"
