@@ -27,7 +27,7 @@ import numpy as np
 from hypothesis import event
 
 from dear.data.execute import MAX_NODES, MIN_NODES
-from dear.data.samplers import GRAPH_KINDS
+from dear.algorithms import get
 from dear.errors import shown
 from dear.specs import ALGORITHMS, SPECS, Location, Stage
 
@@ -262,7 +262,7 @@ def valid_graph(algorithm: str, graph: object, source: object) -> bool:
     positive finite weights on every edge or on none (weighted algorithms)."""
     if not isinstance(graph, nx.Graph) or graph.number_of_nodes() < 2:
         return False
-    kind = GRAPH_KINDS[algorithm]
+    kind = get(algorithm).inputs
     if graph.is_directed() != kind.directed or nx.number_of_selfloops(graph):
         return False
     if (source is not None and source not in graph) if _has_source(algorithm) else source is not None:
@@ -286,7 +286,7 @@ def graph_claims(algorithm: str, graph: object, source: object) -> list[Claim]:
         return [(_q(f"{algorithm} needs a networkx graph, got {type(graph).__name__}"), lambda m: True)]
     if graph.number_of_nodes() == 0:
         return [(_q(f"the graph is empty (no nodes); {algorithm} needs at least 2 nodes"), lambda m: True)]
-    kind = GRAPH_KINDS[algorithm]
+    kind = get(algorithm).inputs
     nodes = {shown(node) for node in graph}
 
     def on_edge(test: Callable[[object], bool]) -> Callable[[re.Match], bool]:

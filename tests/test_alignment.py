@@ -21,6 +21,7 @@ from dear.data import generate
 from dear.data.batching import collate
 from dear.models import build_model
 from dear.models.alignment import aligned_steps, alignment_cost, alignment_loss, monotone_alignment
+from dear.run import load_alignment_target
 
 SHAPES = [(1, 1), (1, 4), (4, 1), (2, 2), (3, 3), (5, 5), (2, 5), (3, 4), (5, 2), (4, 3), (5, 1), (1, 5)]
 
@@ -139,7 +140,9 @@ def _save_untrained(run_dir: Path, algorithm: str = "bfs", **overrides) -> Path:
 
 def _aligned_dear(nar_dir: Path, **overrides):
     torch.manual_seed(0)
-    model = build_model(make_config("bfs", "smoke", model="dear", align=str(nar_dir), align_weight=1.0, **overrides))
+    config = make_config("bfs", "smoke", model="dear", align=str(nar_dir), align_weight=1.0, **overrides)
+    model = build_model(config)
+    model.align_to(load_alignment_target(nar_dir, config.algorithm, config.hidden))
     batch = collate(generate("bfs", 3, (4, 7), seed=0))
     return model.train(), batch
 
@@ -201,7 +204,6 @@ def test_nar_is_frozen_in_eval_mode_and_not_part_of_dear(tmp_path: Path) -> None
     model, batch = _aligned_dear(_save_untrained(tmp_path / "nar"))
     fresh_keys = set(build_model(make_config("bfs", "smoke", model="dear")).state_dict())
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    model(batch)  # loads the NAR
     nar = model.alignment.nar
     before = {k: v.clone() for k, v in nar.state_dict().items()}
     for _ in range(3):
@@ -222,15 +224,20 @@ def test_nar_is_frozen_in_eval_mode_and_not_part_of_dear(tmp_path: Path) -> None
     [({"model": "dear"}, "model 'dear'"), ({"hidden": 8}, "hidden 8"), ({"algorithm": "dfs"}, "algorithm 'dfs'")],
 )
 def test_wrong_nar_run_is_a_clear_error(tmp_path: Path, overrides: dict, message: str) -> None:
-    model, batch = _aligned_dear(_save_untrained(tmp_path / "nar", **overrides))
     with pytest.raises(ValueError, match=message):
-        model(batch)
+        _aligned_dear(_save_untrained(tmp_path / "nar", **overrides))
 
 
-def test_missing_nar_run_fails_in_training_only(tmp_path: Path) -> None:
-    model, batch = _aligned_dear(tmp_path / "missing")
+def test_missing_nar_run_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="--align.*not a run directory"):
-        model(batch)
+        _aligned_dear(tmp_path / "missing")
+
+
+def test_a_dear_without_its_nar_refuses_to_train_but_evaluates(tmp_path: Path) -> None:
+    model = build_model(make_config("bfs", "smoke", model="dear", align=str(tmp_path / "nar"), align_weight=1.0))
+    batch = collate(generate("bfs", 3, (4, 7), seed=0))
+    with pytest.raises(ValueError, match="aligns to the NAR run .*align_to"):
+        model.train()(batch)
     with torch.no_grad():
         model.eval()(batch)
 

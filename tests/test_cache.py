@@ -11,20 +11,22 @@ import numpy as np
 import pytest
 
 from dear.data import cache, generate
-from dear.data.cache import SPLITS, Split, cache_path, load_split, load_trajectories, save_trajectories
+from dear.data.cache import cache_path, load_trajectories, save_trajectories
+from dear.data.splits import SPLITS, Split, load_split
 from dear.specs import ALGORITHMS, CLRS_ALGORITHMS
 from tests.conftest import REFERENCE_DIR, load_reference
 from tests.trajectory_asserts import assert_same_trajectories
 
-TINY = Split("tiny", (4, 7), seed=3)
+TINY = Split("tiny", seed=3)
+TINY_SIZES = (4, 7)
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_round_trip_equals_the_generated_trajectories(algorithm: str, tmp_path: Path) -> None:
-    expected = generate(algorithm, 3, TINY.num_nodes, TINY.seed)
-    assert_same_trajectories(load_split(algorithm, TINY, 3, tmp_path), expected)  # generated, then saved
+    expected = generate(algorithm, 3, TINY_SIZES, TINY.seed)
+    assert_same_trajectories(load_split(algorithm, TINY, 3, TINY_SIZES, hints=True, cache_dir=tmp_path), expected)  # generated, then saved
     assert [path.name for path in tmp_path.iterdir()] == [cache_path(algorithm, 3, (4, 7), 3, tmp_path).name]
-    assert_same_trajectories(load_split(algorithm, TINY, 3, tmp_path), expected)  # read back
+    assert_same_trajectories(load_split(algorithm, TINY, 3, TINY_SIZES, hints=True, cache_dir=tmp_path), expected)  # read back
 
 
 def test_files_use_the_clrs_reference_layout(tmp_path: Path) -> None:
@@ -53,7 +55,7 @@ def test_everything_the_samples_depend_on_gets_its_own_file(tmp_path: Path) -> N
 def _corrupt_files(tmp_path: Path) -> dict[str, Path]:
     """Files that are not readable trajectory archives of ``bfs``."""
     good = tmp_path / "good.npz"
-    save_trajectories(good, generate("bfs", 2, TINY.num_nodes, TINY.seed))
+    save_trajectories(good, generate("bfs", 2, TINY_SIZES, TINY.seed))
     data = good.read_bytes()
     files = {
         "empty": b"",
@@ -82,11 +84,11 @@ def test_bad_files_raise_a_value_error_naming_the_file(tmp_path: Path) -> None:
 
 
 def test_a_corrupt_cached_split_is_regenerated_with_a_warning(tmp_path: Path) -> None:
-    path = cache_path("bfs", 2, TINY.num_nodes, TINY.seed, tmp_path)
+    path = cache_path("bfs", 2, TINY_SIZES, TINY.seed, tmp_path)
     path.write_bytes(b"garbage")
     with pytest.warns(UserWarning, match="unreadable data cache .*; regenerating it"):
-        trajectories = load_split("bfs", TINY, 2, tmp_path)
-    assert_same_trajectories(trajectories, generate("bfs", 2, TINY.num_nodes, TINY.seed))
+        trajectories = load_split("bfs", TINY, 2, TINY_SIZES, hints=True, cache_dir=tmp_path)
+    assert_same_trajectories(trajectories, generate("bfs", 2, TINY_SIZES, TINY.seed))
     assert_same_trajectories(load_trajectories(path, "bfs"), trajectories)
 
 
@@ -127,11 +129,11 @@ def test_fingerprint_follows_the_data_sources(tmp_path: Path, monkeypatch: pytes
 
 
 def test_a_new_data_version_replaces_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    load_split("minimum", TINY, 2, tmp_path)
+    load_split("minimum", TINY, 2, TINY_SIZES, cache_dir=tmp_path)
     (old,) = tmp_path.iterdir()
     monkeypatch.setattr(cache, "data_fingerprint", lambda: "0123456789abcdef")
-    load_split("minimum", TINY, 2, tmp_path)
-    load_split("minimum", TINY, 3, tmp_path)  # other arguments: a file of its own
+    load_split("minimum", TINY, 2, TINY_SIZES, cache_dir=tmp_path)
+    load_split("minimum", TINY, 3, TINY_SIZES, cache_dir=tmp_path)  # other arguments: a file of its own
     names = [path.name for path in tmp_path.iterdir()]
     assert old.name not in names and len(names) == 2
     assert all(name.endswith("-0123456789abcdef.npz") for name in names)
@@ -145,12 +147,11 @@ def test_cache_dir_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     assert cache.default_cache_dir() == Path.home() / ".cache" / "dear"
 
 
-def test_splits_follow_the_paper_protocol() -> None:
-    assert SPLITS["train"].num_nodes == (8, 16) and SPLITS["val"].num_nodes == 16
-    assert [SPLITS[f"test_{n}"].num_nodes for n in (64, 128, 256, 512)] == [64, 128, 256, 512]
+def test_splits_never_share_a_seed() -> None:
+    assert list(SPLITS) == ["train", "val", "test"]
     assert len({split.seed for split in SPLITS.values()}) == len(SPLITS), "splits share a seed"
 
 
 def test_unknown_split_is_a_value_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unknown split 'tets_64'; choose one of: train, val"):
-        load_split("bfs", "tets_64", 1, tmp_path)
+    with pytest.raises(ValueError, match="unknown split 'tets_64'; choose one of: train, val, test"):
+        load_split("bfs", "tets_64", 1, 4, cache_dir=tmp_path)

@@ -11,7 +11,8 @@ import pytest
 import dear.demo
 from dear.data import generate
 from dear.demo import run_demo
-from dear.run import TEST_SEED, load_run
+from dear.data.splits import TEST
+from dear.run import load_run
 from tests.statistics_asserts import recounted_pointer_score
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -28,7 +29,7 @@ def test_quick_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     for model, results in summary["results"].items():  # bellman_ford, 16 fresh graphs at each of 8 and 16 nodes
         config, reasoner = load_run(tmp_path / model)
         for size in (8, 16):
-            data = generate("bellman_ford", 16, size, TEST_SEED, random_pos=config.random_pos)
+            data = generate("bellman_ford", 16, size, TEST.seed, random_pos=config.random_pos)
             expected = recounted_pointer_score(reasoner, data)
             assert results[str(size)]["score"] == pytest.approx(expected), (model, size)
     assert (tmp_path / "scores.png").read_bytes().startswith(PNG) and (tmp_path / "loss.png").read_bytes().startswith(PNG)

@@ -19,7 +19,8 @@ from dear.config import make_config
 from dear.data import generate
 from dear.data.batching import collate
 from dear.models import build_model
-from dear.train import TRAIN_SEED, batch_order, train
+from dear.data.splits import TRAIN
+from dear.train import batch_order, train
 
 #: ``minimum``: its only output is a mask_one over nodes, whose loss is a mean over *graphs*
 #: (``sum / num_graphs``). With two equal shards of 4 graphs, the mean of the ranks' losses is
@@ -109,7 +110,7 @@ def test_mean_of_the_ranks_gradients_is_the_global_batch_gradient(algorithm: str
     config = make_config(algorithm, "smoke")
     torch.manual_seed(0)
     model = build_model(config)
-    data = generate(algorithm, config.train_samples, tuple(config.train_sizes), seed=TRAIN_SEED)
+    data = generate(algorithm, config.train_samples, tuple(config.train_sizes), seed=TRAIN.seed)
     order = batch_order(len(data), config.batch_size, config.seed, 0)
     whole = _gradient(model, [data[i] for i in order])
     shards = [_gradient(model, [data[i] for i in order[rank::2]]) for rank in range(2)]

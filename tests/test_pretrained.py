@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import dear
-from dear.data.samplers import GRAPH_KINDS
+from dear.algorithms import get
 from dear.bench.ship import PRETRAINED_ROOT
 from dear.bench.table import column_model
 from dear.run import load_run
@@ -26,7 +26,7 @@ def _instance(algorithm: str, n: int = 12):
         if algorithm.startswith("binary_search"):
             return {"key": np.sort(keys).tolist(), "target": float(rng.random())}, None
         return keys.tolist(), None
-    kind = GRAPH_KINDS[algorithm]
+    kind = get(algorithm).inputs
     graph = nx.gnp_random_graph(n, 0.3, seed=0, directed=kind.directed)
     if kind.acyclic:
         graph = nx.DiGraph([(u, v) for u, v in graph.edges if u < v])

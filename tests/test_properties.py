@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dear.data import Trajectory, execute, generate, sample
-from dear.data.samplers import PAPER_EDGE_PROBABILITIES
+from dear.algorithms.record import PAPER_EDGE_PROBABILITIES
 from dear.specs import ALGORITHMS, is_graph_algorithm
 from tests.trajectory_asserts import assert_same_trajectories
 

@@ -18,10 +18,11 @@ from dear.checkpoint import save_tensors, write_json
 from dear.config import make_config
 from dear.data import execute, sample
 from dear.data.batching import collate, edge_list_batch
-from dear.data.samplers import GRAPH_KINDS
+from dear.algorithms import REGISTRY
+from dear.data.samplers import draw_inputs
 from dear.models import build_model
 from dear.run import load_run
-from dear.solving import bfs_steps, graph_edges, run_model
+from dear.solving import graph_edges, run_model
 from dear.specs import ALGORITHMS, SPECS
 
 GRAPH_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" in SPECS[a])
@@ -33,7 +34,7 @@ GRAPH_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" in SPECS[a])
 def test_edge_list_batch_equals_the_dense_batch(algorithm: str, n: int, seed: int, self_loops: list[int]) -> None:
     inputs = sample(algorithm, n, seed).inputs
     A = inputs["A"].copy()
-    if not GRAPH_KINDS[algorithm].acyclic:
+    if not REGISTRY[algorithm].inputs.acyclic:
         A[[i % n for i in self_loops], [i % n for i in self_loops]] = 0.5
     source = int(np.argmax(inputs["s"])) if "s" in inputs else None
     dense = collate([execute(algorithm, {"A": A} if source is None else {"A": A, "s": source})], hints=False)
@@ -59,13 +60,15 @@ def test_edge_list_of_a_graph_matches_its_adjacency_matrix(graph_type: type, n: 
     assert (graph_edges("bfs", graph, 0)[0].dense_inputs()["A"] == (expected != 0)).all()
 
 
-@settings(derandomize=True, max_examples=80, deadline=None)
-@given(directed=st.booleans(), n=st.integers(2, 12), p=st.floats(0, 0.6), seed=st.integers(0, 2**16))
-def test_bfs_steps_without_running_bfs(directed: bool, n: int, p: float, seed: int) -> None:
-    graph = nx.gnp_random_graph(n, p, seed=seed, directed=directed)
-    source = seed % n
-    exact = execute("bfs", {"A": nx.to_numpy_array(graph, nodelist=range(n)), "s": source})
-    assert bfs_steps(graph, source) == exact.length
+@pytest.mark.parametrize("algorithm", [name for name, record in REGISTRY.items() if record.steps is not None])
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(n=st.integers(2, 12), p=st.floats(0, 0.6), seed=st.integers(0, 2**16))
+def test_closed_form_steps_match_the_exact_run(algorithm: str, n: int, p: float, seed: int) -> None:
+    inputs = draw_inputs(algorithm, np.random.default_rng(seed), n, p=p)
+    senders, receivers = np.nonzero(inputs["A"])
+    source = int(np.argmax(inputs["s"])) if "s" in inputs else None
+    steps = REGISTRY[algorithm].steps(n, senders, receivers, source)
+    assert steps == execute(algorithm, inputs).length
 
 
 @pytest.mark.parametrize("model", ["nar", "dear"])

@@ -12,7 +12,8 @@ from safetensors.torch import load_file
 from dear.cli import main
 from dear.config import make_config
 from dear.data import generate
-from dear.run import TEST_SEED, evaluate_run, load_run
+from dear.data.splits import TEST
+from dear.run import evaluate_run, load_run
 from dear.train import Trainer, train
 from tests.statistics_asserts import recounted_pointer_score
 
@@ -31,8 +32,8 @@ def test_run_directory_layout(tmp_path: Path) -> None:
     result, _ = evaluate_run(run, sizes=(5, 7), samples=4)
     assert json.loads((run / "eval.json").read_text()) == result
     model = load_run(run)[1]
-    for size in (5, 7):  # 4 fresh graphs of each size (TEST_SEED), scored over their 4 * size nodes
-        expected = recounted_pointer_score(model, generate("bfs", 4, size, TEST_SEED))
+    for size in (5, 7):  # 4 fresh graphs of each size (TEST.seed), scored over their 4 * size nodes
+        expected = recounted_pointer_score(model, generate("bfs", 4, size, TEST.seed))
         assert result[str(size)]["score"] == pytest.approx(expected)
         assert result[str(size)]["samples"] == 4
 
@@ -106,7 +107,7 @@ def test_hint_supervised_run_trains_and_evaluates(tmp_path: Path) -> None:
     score = evaluate_run(tmp_path / "run", sizes=(6,), samples=4)[0]["6"]["score"]
     model = load_run(tmp_path / "run")[1]
     assert model.uses_hints
-    assert score == pytest.approx(recounted_pointer_score(model, generate("bfs", 4, 6, TEST_SEED)))
+    assert score == pytest.approx(recounted_pointer_score(model, generate("bfs", 4, 6, TEST.seed)))
 
 
 def test_snapshot_holds_the_weights_a_shorter_run_keeps(tmp_path: Path) -> None:

@@ -1,17 +1,20 @@
 """dear: Deep Equilibrium Algorithmic Reasoning (NeurIPS 2024) and its baselines.
 
-``import dear`` stays light (no torch); ``dear.solve`` loads the model stack on first use.
+``import dear`` stays light (no torch, no numba): the algorithm tables and ``dear.solve`` load
+on first use.
 """
 
 from typing import Any
-
-from dear.specs import ALGORITHMS, PAPER_ALGORITHMS, SPECS
 
 __version__ = "0.1.0"
 __all__ = ["ALGORITHMS", "PAPER_ALGORITHMS", "SPECS", "__version__", "solve"]
 
 
 def __getattr__(name: str) -> Any:
+    if name in ("ALGORITHMS", "PAPER_ALGORITHMS", "SPECS"):
+        from dear import specs
+
+        return getattr(specs, name)
     if name == "solve":
         from dear.solving import solve
 

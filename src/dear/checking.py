@@ -45,29 +45,13 @@ from typing import Any, Mapping, Sequence
 import networkx as nx
 import numpy as np
 
+from dear.algorithms import REGISTRY, Algorithm, Answer, get
 from dear.errors import shown
 
-#: The output probe each checked algorithm answers with.
-CHECKED: dict[str, str] = {
-    "bfs": "pi",
-    "dfs": "pi",
-    "bellman_ford": "pi",
-    "dijkstra": "pi",
-    "dag_shortest_paths": "pi",
-    "floyd_warshall": "Pi",
-    "mst_prim": "pi",
-    "strongly_connected_components": "scc_id",
-    "strongly_connected_components_local": "scc_id",
-    "insertion_sort": "pred",
-    "minimum": "min",
-    "binary_search": "return",
-    "binary_search_fixed": "return",
-}
-#: Answers that are a tree rooted at the source over the nodes it reaches.
-ROOTED_TREES = ("bfs", "bellman_ford", "dijkstra", "dag_shortest_paths", "mst_prim")
-SHORTEST_PATHS = ("bfs", "bellman_ford", "dijkstra", "dag_shortest_paths")
-UNWEIGHTED = ("bfs", "dfs", "strongly_connected_components", "strongly_connected_components_local")
-ARRAYS = ("insertion_sort", "minimum", "binary_search", "binary_search_fixed")
+#: The output probe each checked algorithm answers with (every algorithm whose answer has a
+#: structure to check).
+CHECKED: dict[str, str] = {name: r.output for name, r in REGISTRY.items() if r.answer not in (None, Answer.EDGE_SET)}
+ROOTED_TREES = (Answer.SHORTEST_PATH_TREE, Answer.SPANNING_TREE)
 #: Relative tolerance within which path lengths and weights count as tied.
 RTOL = 1e-6
 
@@ -281,7 +265,7 @@ def _pointer_array(algorithm: str, outputs: Any, nodes: list) -> np.ndarray:
         return np.array([position(value[node]) if node in value else -1 for node in nodes], dtype=np.int64)
     if isinstance(value, np.ndarray):
         shape, flat = value.shape, (list(value.ravel()) if value.dtype == object else value.ravel().tolist())
-    elif algorithm == "floyd_warshall":
+    elif get(algorithm).answer is Answer.ALL_PAIRS_TREES:
         rows = [list(row) for row in value]
         shape, flat = (len(rows), len(rows[0]) if rows else 0), [label for row in rows for label in row]
     elif isinstance(value, (list, tuple)):
@@ -329,13 +313,14 @@ def pointer_structure(algorithm: str, edges: Edges | None, source: int | None, p
     n = edges.num_nodes if edges is not None else (len(nodes) if nodes is not None else pointer.size)
     if (pointer < 0).any() or (pointer >= n).any():
         return False, "the answer names something that is not a node"
-    if algorithm in ("minimum", "binary_search", "binary_search_fixed"):
+    answer = _checked(algorithm).answer
+    if answer in (Answer.MINIMUM, Answer.SEARCH):
         return True, None
-    if algorithm == "insertion_sort":
+    if answer is Answer.SORTED_CHAIN:
         return _chain_problem(pointer, nodes)
-    if algorithm in ROOTED_TREES:
+    if answer in ROOTED_TREES:
         problems = _tree_problems(pointer, source, reachable(edges, source), edges, nodes)
-    elif algorithm == "floyd_warshall":
+    elif answer is Answer.ALL_PAIRS_TREES:
         problems = []
         for i in range(n):
             row = _tree_problems(pointer[i], i, reachable(edges, i), edges, nodes, unreachable_to_root=True,
@@ -344,9 +329,9 @@ def pointer_structure(algorithm: str, edges: Edges | None, source: int | None, p
                 problems.append(f"row {_label(nodes, i)}: {row[0]}")
         if problems:
             problems = [f"{len(problems)} of {n} rows are not shortest-path trees; {problems[0]}"]
-    elif algorithm == "dfs":
+    elif answer is Answer.DFS_FOREST:
         problems = _forest_problems(pointer, dfs_trees(edges), edges, nodes, reverse=False)
-    elif algorithm == "strongly_connected_components_local":
+    elif answer is Answer.COMPONENT_TREES:
         label = components(edges)
         roots = np.zeros(n, dtype=np.int64)
         np.add.at(roots, label, pointer == np.arange(n))
@@ -356,14 +341,12 @@ def pointer_structure(algorithm: str, edges: Edges | None, source: int | None, p
             problems.append(f"{bad.size} component(s) have {roots[bad[0]]} roots, not 1 (e.g. the one of "
                             f"{_label(nodes, bad[0])})")
         problems += _forest_problems(pointer, None, edges, nodes, reverse=True, label=label)
-    elif algorithm == "strongly_connected_components":
+    else:  # Answer.COMPONENT_ROOTS
         label = components(edges)
         # label is the smallest member, so pointer[label] is one member's choice of root
         wrong = (label[pointer] != label) | (pointer[pointer] != pointer) | (pointer != pointer[label])
         problems = [_some(wrong, "node(s) do not point to their component's one root",
                           lambda i: _label(nodes, i))] if wrong.any() else []
-    else:
-        raise ValueError(f"no structural check for {algorithm}; checked: {', '.join(CHECKED)}")
     return (not problems), ("; ".join(problems) or None)
 
 
@@ -423,8 +406,15 @@ def _keys(data: Any, target: Any) -> tuple[np.ndarray, float | None]:
     return key, (None if target is None else float(target))
 
 
+def _checked(algorithm: str) -> Algorithm:
+    """The record of ``algorithm``, refused when its answer has no structure to check."""
+    if algorithm not in CHECKED:
+        raise ValueError(f"no structural check for {shown(algorithm)}; checked: {', '.join(CHECKED)}")
+    return REGISTRY[algorithm]
+
+
 def _source(algorithm: str, nodes: list, source: Any) -> int | None:
-    if algorithm not in ROOTED_TREES:
+    if get(algorithm).answer not in ROOTED_TREES:
         return None
     if source is None:
         return 0
@@ -440,13 +430,12 @@ def structure(algorithm: str, data: Any, source: Any, outputs: Any) -> tuple[boo
     ``data``: a networkx graph (``source`` a node; None: the first node, as :func:`dear.solve`)
     or the keys of an array algorithm.
     """
-    if algorithm not in CHECKED:
-        raise ValueError(f"no structural check for {shown(algorithm)}; checked: {', '.join(CHECKED)}")
-    if algorithm in ARRAYS:
+    record = _checked(algorithm)
+    if not record.is_graph:
         key, _ = _keys(data, source)
         nodes = list(range(key.size))
         return pointer_structure(algorithm, None, None, _pointer_array(algorithm, outputs, nodes), nodes)
-    edges, nodes = graph_edges(data, weighted=algorithm not in UNWEIGHTED)
+    edges, nodes = graph_edges(data, weighted=record.inputs.weighted)
     return pointer_structure(algorithm, edges, _source(algorithm, nodes, source),
                              _pointer_array(algorithm, outputs, nodes), nodes)
 
@@ -460,21 +449,23 @@ def tie_aware_check(algorithm: str, data: Any, source: Any, outputs: Any, *, rto
     valid, problem = structure(algorithm, data, source, outputs)
     result: dict[str, Any] = {"valid": valid, "problem": problem, "correct": 0.0, "total": None,
                               "optimum": None, "ratio": None, "optimal": False}
-    if algorithm in ARRAYS:
+    record = REGISTRY[algorithm]
+    answer = record.answer
+    if not record.is_graph:
         key, target = _keys(data, source)
         nodes = list(range(key.size))
         pointer = _pointer_array(algorithm, outputs, nodes)
-        return result | _array_check(algorithm, key, target, pointer, valid)
-    edges, nodes = graph_edges(data, weighted=algorithm not in UNWEIGHTED)
+        return result | _array_check(answer, key, target, pointer, valid)
+    edges, nodes = graph_edges(data, weighted=record.inputs.weighted)
     pointer = _pointer_array(algorithm, outputs, nodes)
-    n, idx = len(nodes), np.arange(len(nodes))
+    idx = np.arange(len(nodes))
     safe = np.where(pointer < 0, idx if pointer.ndim == 1 else idx[None, :], pointer)
-    if algorithm in ROOTED_TREES:
+    if answer in ROOTED_TREES:
         s = _source(algorithm, nodes, source)
         reach = reachable(edges, s)
         arc = edges.find(safe, idx)
         step = _arc_weights(edges, arc)
-        if algorithm == "mst_prim":
+        if answer is Answer.SPANNING_TREE:
             fine = (arc >= 0) & np.append(in_some_mst(edges, rtol), False)[arc]
             component = np.flatnonzero(reach).tolist()
             optimum = nx.minimum_spanning_tree(edges.digraph().to_undirected().subgraph(component)).size("weight")
@@ -485,22 +476,22 @@ def tie_aware_check(algorithm: str, data: Any, source: Any, outputs: Any, *, rto
             optimum = float(distance[reach].sum())
             total = float(path_sums(safe, step)[reach].sum()) if valid else None
         correct = np.where(reach & (idx != s), fine & (pointer != idx), pointer == idx)
-    elif algorithm == "floyd_warshall":
+    elif answer is Answer.ALL_PAIRS_TREES:
         correct, total, optimum = _floyd_check(edges, safe, valid, rtol)
-    elif algorithm == "dfs":
+    elif answer is Answer.DFS_FOREST:
         exact = _exact_dfs(edges)
         correct, total, optimum = pointer == exact, None, None
         result["optimal"] = bool(valid and _is_dfs_forest(edges, pointer))
     else:  # strongly connected components
         roots = component_roots(edges)
-        if algorithm == "strongly_connected_components":
+        if answer is Answer.COMPONENT_ROOTS:
             correct = pointer == roots
         else:
             label = components(edges)
             along = edges.has(idx, safe) & (label[safe] == label) & (pointer != idx)
             correct = np.where(roots == idx, pointer == idx, along)
         total = optimum = None
-        result["optimal"] = bool(valid and correct.all()) if algorithm == "strongly_connected_components" else valid
+        result["optimal"] = bool(valid and correct.all()) if answer is Answer.COMPONENT_ROOTS else valid
     result["correct"] = float(np.mean(correct)) if np.size(correct) else 1.0
     if optimum is not None:
         result["optimum"] = float(optimum)
@@ -592,9 +583,9 @@ def _is_dfs_forest(edges: Edges, pointer: np.ndarray) -> bool:
     return all(nx.is_directed_acyclic_graph(order) for order in before.values())
 
 
-def _array_check(algorithm: str, key: np.ndarray, target: float | None, pointer: np.ndarray, valid: bool) -> dict:
+def _array_check(answer: Answer, key: np.ndarray, target: float | None, pointer: np.ndarray, valid: bool) -> dict:
     n = key.size
-    if algorithm == "insertion_sort":
+    if answer is Answer.SORTED_CHAIN:
         pointer = np.where(pointer < 0, np.arange(n), pointer)
         ordered = np.sort(key)
         head = pointer == np.arange(n)
@@ -604,7 +595,7 @@ def _array_check(algorithm: str, key: np.ndarray, target: float | None, pointer:
         optimal = bool(valid and correct.all())
     else:
         choice = int(pointer) if pointer.ndim == 0 else int(pointer.ravel()[0])
-        if algorithm == "minimum":
+        if answer is Answer.MINIMUM:
             best = key.min()
         else:
             best = key[min(int(np.searchsorted(key, target, "left")), n - 1)]

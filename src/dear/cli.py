@@ -3,24 +3,53 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import os
 import sys
+import types
 from pathlib import Path
+from typing import Any
 
 from dear.errors import DearError
 
-EXAMPLES = """examples:
-  dear algorithms
-  dear train bellman_ford --model nar --profile cpu --out runs/bf-nar
-  dear train bellman_ford --model dear --solver anderson --tol 1e-3 --out runs/bf-dear
-  dear evaluate runs/bf-dear --sizes 16,64 --samples 100
-  dear solve bfs graph.edgelist --source 0 --check
-  dear bench data
-  dear bench tolerance --algorithms bfs,mst_prim
-  dear bench equilibrium                      # do the shipped DEARs reach their fixed point?
-  dear demo
-"""
+#: Example command lines ending each subcommand's ``--help`` (the first of each also ends
+#: ``dear --help``); tests/test_cli_help.py parses every one with ``build_parser``.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "algorithms": (
+        "dear algorithms",
+        "dear algorithms | grep yes   # the paper's ten",
+    ),
+    "train": (
+        "dear train bellman_ford --model nar --profile cpu --out runs/bf-nar",
+        "dear train bellman_ford --model dear --solver anderson --tol 1e-2 --init inputs --out runs/bf-dear",
+        "dear train bfs --profile smoke --out runs/bfs-smoke   # seconds: checks the setup",
+    ),
+    "evaluate": (
+        "dear evaluate runs/bf-dear --sizes 16,64 --samples 100",
+        "dear evaluate runs/bf-dear --tol 1e-2 --patience 8 --out runs/bf-dear-tol0.01",
+    ),
+    "solve": (
+        "dear solve bfs graph.edgelist --source 0",
+        "dear solve bellman_ford graph.graphml --source 0 --model nar --check",
+        "dear solve insertion_sort keys.json   # keys.json: {\"key\": [0.3, 0.1, 0.2]}",
+    ),
+    "bench": (
+        "dear bench data --algorithms bfs,insertion_sort --out /tmp/bench   # not the repository's results/",
+        "dear bench equilibrium   # do the shipped DEARs reach their fixed point?",
+        "dear bench tolerance --algorithms bfs,mst_prim --patience 8",
+    ),
+    "demo": (
+        "dear demo",
+        "dear demo --algorithm bellman_ford --out runs/demo-bf",
+        "dear demo --train --out runs/demo-trained   # trains a small NAR and DEAR here (minutes)",
+    ),
+}
+
+
+def _epilog(lines: tuple[str, ...]) -> str:
+    return "examples:\n" + "".join(f"  {line}\n" for line in lines)
 
 
 def _integers(what: str, least: int):
@@ -136,7 +165,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+class _DeferredModule(types.ModuleType):
+    """Stands in for a module in ``sys.modules``: the first lookup of an attribute it lacks
+    imports the real module (which then replaces it) and answers from there."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _defer_dynamo() -> None:
+    """torch_geometric imports ``torch._dynamo`` (about 1 s, as long as torch itself) only to
+    recognise ``torch.compile``'d modules; ``dear solve`` compiles nothing, so the import waits
+    for a first use, which then gets the real module."""
+    if "torch._dynamo" in sys.modules:
+        return
+    spec = importlib.util.find_spec("torch._dynamo")
+    stand_in = _DeferredModule(spec.name)
+    stand_in.__file__ = spec.origin  # inspect.getmodule reads every module's __file__
+    sys.modules[spec.name] = stand_in
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
+    _defer_dynamo()
     from dear.solving import solve_file
 
     print(json.dumps(solve_file(args.algorithm, Path(args.graph_file), source=args.source, model=args.model,
@@ -164,16 +216,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="dear", description="Deep Equilibrium Algorithmic Reasoning: CLRS-30 data, NAR baselines and DEAR.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(tuple(lines[0] for lines in EXAMPLES.values())),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--threads", type=int, default=int(os.environ.get("DEAR_THREADS", "1")),
                         help="torch intra-op threads per process (default 1, or $DEAR_THREADS)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("algorithms", help="table of algorithms, probes and default sizes")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, epilog=_epilog(EXAMPLES[name]),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p = command("algorithms", "table of algorithms, probes and default sizes")
     p.set_defaults(run=cmd_algorithms)
 
-    p = sub.add_parser("train", help="train a reasoner into a run directory")
+    p = command("train", "train a reasoner into a run directory")
     p.add_argument("algorithm", metavar="ALGORITHM", help="one of: " + ", ".join(ALGORITHMS))
     p.add_argument("--model", choices=MODELS, default="nar")
     p.add_argument("--processor", choices=("mpnn", "triplet"), default="mpnn")
@@ -188,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None, help=help_text)
     p.set_defaults(run=cmd_train)
 
-    p = sub.add_parser("evaluate", help="CLRS score of a run (or shipped model) at several sizes")
+    p = command("evaluate", "CLRS score of a run (or shipped model) at several sizes")
     p.add_argument("run_dir", help="a run directory (or a shipped model's folder)")
     p.add_argument("--sizes", type=_sizes, default=(16, 64), help="comma-separated test sizes in nodes (default 16,64)")
     p.add_argument("--samples", type=int, default=100, help="test graphs per size (default 100)")
@@ -202,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "model's folder is never written)")
     p.set_defaults(run=cmd_evaluate)
 
-    p = sub.add_parser("solve", help="run a pretrained reasoner on your graph (edge list, GraphML, JSON)")
+    p = command("solve", "run a pretrained reasoner on your graph (edge list, GraphML, JSON)")
     p.add_argument("algorithm", metavar="ALGORITHM")
     p.add_argument("graph_file")
     p.add_argument("--source", type=int, default=None)
@@ -215,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "valid answer its scores give")
     p.set_defaults(run=cmd_solve)
 
-    p = sub.add_parser("bench", help="benchmarks writing JSON/CSV and plots under results/")
+    p = command("bench", "benchmarks writing JSON/CSV and plots under results/")
     p.add_argument("what", choices=("data", "inference", "tolerance", "equilibrium", "table", "curve", "large-graph",
                                     "memory", "report", "ship"),
                    help="data: samples/s vs CLRS; inference: NAR vs DEAR time; tolerance: DEAR's score and "
@@ -247,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tolerance: also stop graphs after K iterations with no new lowest residual (0: off)")
     p.set_defaults(run=cmd_bench)
 
-    p = sub.add_parser("demo", help="end to end: data, NAR and DEAR (shipped, or --train), compare, solve")
+    p = command("demo", "end to end: data, NAR and DEAR (shipped, or --train), compare, solve")
     p.add_argument("--out", default="runs/demo")
     p.add_argument("--algorithm", default="mst_prim", help="any algorithm of `dear algorithms` (default mst_prim: its T grows with n)")
     p.add_argument("--train", action="store_true", help="train a small NAR and DEAR here (minutes) instead of "

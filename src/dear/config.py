@@ -9,7 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dear.specs import check_algorithm
 from dear.errors import shown
 
 MODELS = ("nar", "nar-lt", "nar-hints", "dem", "dear")
@@ -76,6 +75,8 @@ class TrainConfig:
     description: str = field(default="", repr=False)
 
     def validate(self) -> "TrainConfig":
+        from dear.specs import check_algorithm  # here: the CLI's help needs the config, not numba
+
         check_algorithm(self.algorithm)
         self._check_types()
         choices = {"model": MODELS, "profile": PROFILES, "solver": SOLVERS, "backward": BACKWARDS,

@@ -16,13 +16,13 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from dear.algorithms import ArrayInputs, get
 from dear.bench.plots import plot_loss_curves, plot_scores_vs_size
 from dear.config import make_config
 from dear.data import generate
-from dear.data.samplers import GRAPH_KINDS
 from dear.run import score_run
 from dear.solving import pretrained_dir, solve
-from dear.specs import SPECS, check_algorithm
+from dear.specs import check_algorithm
 from dear.train import train
 
 #: The demo's training budget (``train=True``): enough for NAR and DEAR to learn visibly in a few CPU minutes.
@@ -52,11 +52,10 @@ def _random_input(algorithm: str, n: int, seed: int) -> tuple[object, object]:
     """A random weighted graph (or key array) for ``dear.solve``, and its source where the
     algorithm has one."""
     rng = np.random.default_rng(seed)
-    if "A" not in SPECS[algorithm]:
-        keys = np.sort(rng.uniform(size=n)) if "target" in SPECS[algorithm] else rng.uniform(size=n)
-        return ({"key": keys.tolist(), "target": float(rng.uniform())} if "target" in SPECS[algorithm]
-                else keys.tolist()), None
-    kind = GRAPH_KINDS[algorithm]
+    kind = get(algorithm).inputs
+    if isinstance(kind, ArrayInputs):
+        keys = np.sort(rng.uniform(size=n)) if kind.sorted_keys else rng.uniform(size=n)
+        return ({"key": keys.tolist(), "target": float(rng.uniform())} if kind.target else keys.tolist()), None
     graph = nx.gnp_random_graph(n, 0.3, seed=seed, directed=kind.directed)
     if kind.acyclic:  # keep the edges that go forward in node order: a DAG
         graph.remove_edges_from([(u, v) for u, v in list(graph.edges) if u >= v])
@@ -66,7 +65,7 @@ def _random_input(algorithm: str, n: int, seed: int) -> tuple[object, object]:
     return graph, (0 if kind.source else None)
 
 
-def run_demo(out: Path, algorithm: str = "mst_prim", quick: bool = False, train_models: bool = False) -> dict:
+def run_demo(out: Path, algorithm: str, quick: bool = False, train_models: bool = False) -> dict:
     check_algorithm(algorithm)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,11 @@ class Context:
         return self.world > 1
 
 
+def default_device() -> torch.device:
+    """The first GPU when there is one, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def setup(device: torch.device) -> Context:
     """Join the process group when launched by torchrun (``WORLD_SIZE`` > 1), else run alone."""
     world = int(os.environ.get("WORLD_SIZE", "1"))

@@ -11,10 +11,9 @@ from dear.checkpoint import load_weights, write_json
 from dear.config import TrainConfig
 from dear.specs import SPECS, Location, Stage, Type
 from dear.evaluate import evaluate_model
-from dear.models import Reasoner, build_model
-from dear.train import default_device, load_split
-
-TEST_SEED = 3
+from dear.data.splits import TEST, TEST_SAMPLES, TEST_SIZES, Split, load_split
+from dear.distributed import default_device
+from dear.models import NAR, Reasoner, build_model
 
 
 #: Evaluation solver settings a caller may replace (DEAR; DEM reads the first two).
@@ -44,6 +43,21 @@ def load_run(run_dir: Path, weights: Path | None = None, **eval_settings: float 
     return config, model.eval()
 
 
+def load_alignment_target(run_dir: Path, algorithm: str, hidden: int) -> NAR:
+    """The NAR run that ``--align`` names, checked to be a NAR of the same algorithm and width."""
+    try:
+        config, model = load_run(run_dir)
+    except ValueError as error:
+        raise ValueError(f"--align: {error}") from None
+    wanted = {"model": "nar", "algorithm": algorithm, "hidden": hidden}
+    found = {"model": config.model, "algorithm": config.algorithm, "hidden": config.hidden}
+    if found != wanted:
+        mismatch = ", ".join(f"{key} {found[key]!r} (need {value!r})" for key, value in wanted.items()
+                             if found[key] != value)
+        raise ValueError(f"--align {run_dir}: not a NAR run of this DEAR: {mismatch}")
+    return model
+
+
 def eval_batch_size(algorithm: str, n: int, hidden: int) -> int:
     """Graphs per evaluation batch: 16 at small sizes, fewer as graphs grow, and few enough
     that Floyd–Warshall's dense ``n x n x n x H`` pointer scores stay near 1 GB."""
@@ -60,7 +74,7 @@ def is_shipped(run_dir: Path) -> bool:
     return package in Path(run_dir).resolve().parents
 
 
-def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,
+def evaluate_run(run_dir: Path, sizes: Sequence[int] = TEST_SIZES, samples: int = TEST_SAMPLES, seed: int = TEST.seed,
                  batch_size: int | None = None, out: Path | None = None,
                  **eval_settings: float | None) -> tuple[dict[str, dict], Path | None]:
     """Score the run at every size on fresh graphs (``seed`` fixes them) and merge into
@@ -78,7 +92,7 @@ def evaluate_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 
     return results, path
 
 
-def score_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100, seed: int = TEST_SEED,
+def score_run(run_dir: Path, sizes: Sequence[int] = TEST_SIZES, samples: int = TEST_SAMPLES, seed: int = TEST.seed,
               batch_size: int | None = None, weights: Path | None = None,
               **eval_settings: float | None) -> dict[str, dict]:
     """:func:`evaluate_run` without touching the run directory (for sweeps over solver limits and
@@ -90,7 +104,7 @@ def score_run(run_dir: Path, sizes: Sequence[int] = (16, 64), samples: int = 100
     model.to(device)
     results = {}
     for size in sizes:
-        data = load_split(config.algorithm, samples, (size, size), seed, hints=model.uses_hints,
+        data = load_split(config.algorithm, Split(TEST.name, seed), samples, (size, size), hints=model.uses_hints,
                           random_pos=config.random_pos)
         graphs = batch_size or eval_batch_size(config.algorithm, size, config.hidden)
         results[str(size)] = evaluate_model(model, data, graphs, device) | {

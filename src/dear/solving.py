@@ -24,17 +24,17 @@ import numpy as np
 import torch
 from torch_geometric.data import Batch
 
-from dear.checking import CHECKED, Edges, components, dfs_trees, pointer_structure, reachable, tie_aware_check
+from dear.algorithms import Answer, get
+from dear.checking import CHECKED, ROOTED_TREES, Edges, components, dfs_trees, pointer_structure, reachable, tie_aware_check
 from dear.config import MODELS
 from dear.data.batching import collate, edge_list_batch
 from dear.data.execute import as_float_array, complete_inputs, run_reference
-from dear.data.samplers import GRAPH_KINDS
 from dear.data.trajectory import Trajectory
 from dear.errors import shown
 from dear.models.base import Reasoner
 from dear.nn.permutation import PermutationScores
 from dear.nn.readout import hard_prediction
-from dear.specs import POINTER_TYPES, SPECS, Location, Stage, Type, check_algorithm
+from dear.specs import POINTER_TYPES, SPECS, Location, Type, check_algorithm
 
 
 
@@ -110,7 +110,7 @@ def graph_edges(algorithm: str, graph: Any, source: Any = None) -> tuple[GraphEd
     nodes = list(graph.nodes)
     if len(nodes) < 2:
         raise ValueError(f"the graph has {len(nodes)} node(s); {algorithm} needs at least 2")
-    kind = GRAPH_KINDS[algorithm]
+    kind = get(algorithm).inputs
     index = {node: i for i, node in enumerate(nodes)}
     senders, receivers, weights = _edge_arrays(graph, index, kind.weighted)
     if kind.weighted and weights.size:
@@ -120,7 +120,7 @@ def graph_edges(algorithm: str, graph: Any, source: Any = None) -> tuple[GraphEd
     if kind.acyclic and not nx.is_directed_acyclic_graph(nx.DiGraph(graph)):
         cycle = [u for u, _ in nx.find_cycle(nx.DiGraph(graph))]
         raise ValueError(f"{algorithm} needs a directed acyclic graph, but G has the cycle {shown(cycle)}")
-    if "s" in SPECS[algorithm] and SPECS[algorithm]["s"][0] == Stage.INPUT:
+    if get(algorithm).has_source:
         if source is None:
             source = nodes[0]
         if source not in graph:
@@ -134,7 +134,7 @@ def graph_edges(algorithm: str, graph: Any, source: Any = None) -> tuple[GraphEd
 
 def validate_graph(algorithm: str, graph: Any, source: Any = None) -> None:
     """Refuse, in one line naming the fix, a graph the models would otherwise answer without a
-    word about it being the wrong question: no nodes, the wrong direction (see ``GRAPH_KINDS``),
+    word about it being the wrong question: no nodes, the wrong direction (the record's ``inputs``),
     a source that is not a node, self-loops, parallel edges (added up they are no shortest
     path), and for weighted algorithms missing, non-numeric, NaN, infinite, negative or zero
     weights. Unweighted algorithms (bfs, dfs, scc) ignore weights."""
@@ -142,13 +142,13 @@ def validate_graph(algorithm: str, graph: Any, source: Any = None) -> None:
         raise ValueError(f"{algorithm} needs a networkx graph, got {type(graph).__name__}")
     if graph.number_of_nodes() == 0:
         raise ValueError(f"the graph is empty (no nodes); {algorithm} needs at least 2 nodes")
-    kind = GRAPH_KINDS[algorithm]
+    kind = get(algorithm).inputs
     if graph.is_directed() and not kind.directed:
         raise ValueError(f"{algorithm} needs an undirected graph, got a directed one; pass G.to_undirected()")
     if kind.directed and not graph.is_directed():
         raise ValueError(f"{algorithm} needs a directed graph, got an undirected one; pass G.to_directed() "
                          "(each edge both ways)")
-    if "s" in SPECS[algorithm] and SPECS[algorithm]["s"][0] == Stage.INPUT:
+    if get(algorithm).has_source:
         if source is not None and source not in graph:
             raise ValueError(f"source {shown(source)} is not a node of the graph; pass one of its nodes "
                              f"(e.g. {shown(next(iter(graph)))})")
@@ -289,29 +289,13 @@ EXACT_MAX_NODES_EDGE_HINTS = 128
 def exact_run(algorithm: str, n: int, inputs: Callable[[], dict[str, np.ndarray]]) -> Trajectory:
     """The exact algorithm on ``inputs()`` of ``n`` nodes; refused, before the dense inputs are
     made, beyond :data:`EXACT_MAX_NODES` (or ``..._EDGE_HINTS``)."""
-    specs = SPECS[algorithm].values()
-    edge_hints = any(stage == Stage.HINT and where == Location.EDGE for stage, where, _ in specs)
-    cap = EXACT_MAX_NODES_EDGE_HINTS if edge_hints else EXACT_MAX_NODES
+    cap = EXACT_MAX_NODES_EDGE_HINTS if get(algorithm).edge_hints else EXACT_MAX_NODES
     if n > cap:
         raise ValueError(
             f"the exact {algorithm} runs on at most {cap} nodes, got {n} (it is needed for check, for NAR's "
             "number of steps T, and on complete graphs; DEAR needs no T)"
         )
     return run_reference(algorithm, complete_inputs(algorithm, inputs()))
-
-
-def bfs_steps(graph: nx.Graph, source: Any) -> int:
-    """bfs's number of steps without running it densely: one per BFS level below the source,
-    plus the round that finds nothing new."""
-    return max(nx.single_source_shortest_path_length(graph, source).values()) + 1
-
-
-#: NAR's number of steps without the dense exact run: bfs's from its levels, Floyd–Warshall's
-#: one step per intermediate node (its exact run records ``O(n³)`` hints).
-CLOSED_FORM_STEPS: dict[str, Callable[[Any, Any], int]] = {
-    "bfs": bfs_steps,
-    "floyd_warshall": lambda graph, source: graph.number_of_nodes(),
-}
 
 
 def model_batch(algorithm: str, data: Any, source: Any, *, exact: bool, steps: bool
@@ -326,15 +310,15 @@ def model_batch(algorithm: str, data: Any, source: Any, *, exact: bool, steps: b
         return collate([trajectory], hints=False), nodes, trajectory
     validate_graph(algorithm, data, source)
     edges, nodes = graph_edges(algorithm, data, source)
-    if GRAPH_KINDS[algorithm].weighted:
-        edges = tie_broken(edges, GRAPH_KINDS[algorithm].directed)
-    closed_form = CLOSED_FORM_STEPS.get(algorithm)
-    dense = exact or (steps and closed_form is None)
+    record = get(algorithm)
+    if record.inputs.weighted:
+        edges = tie_broken(edges, record.inputs.directed)
+    dense = exact or (steps and record.steps is None)
     trajectory = exact_run(algorithm, edges.num_nodes, edges.dense_inputs) if dense else None
     length = None
     if steps:
-        source_node = None if edges.source is None else nodes[edges.source]
-        length = trajectory.length if trajectory is not None else closed_form(data, source_node)
+        length = trajectory.length if trajectory is not None else record.steps(
+            edges.num_nodes, edges.senders, edges.receivers, edges.source)
     return edge_list_batch(algorithm, *edges, length=length), nodes, trajectory
 
 
@@ -527,19 +511,20 @@ def repair(algorithm: str, edges: Edges, source: int | None, scores: Any, edge_i
     root where the model's self-pointer scores best; floyd_warshall: row by row; insertion
     sort: a chain grown greedily from the predicted first element (the best chain is a
     travelling-salesman problem)."""
-    if algorithm == "insertion_sort":
+    answer = get(algorithm).answer
+    if answer is Answer.SORTED_CHAIN:
         return _greedy_chain(scores["log_perm"], scores["first"])
     n = edges.num_nodes
     idx = np.arange(n)
-    if algorithm == "floyd_warshall":  # scores [E, n]: "Pi[i, j] = k" at batch edge (i, j), column k
+    if answer is Answer.ALL_PAIRS_TREES:  # scores [E, n]: "Pi[i, j] = k" at batch edge (i, j), column k
         at = np.full((n, n), -1, dtype=np.int64)
         at[edge_index[0], edge_index[1]] = np.arange(edge_index.shape[1])
         return np.stack([_rooted_tree(edges, i, scores[at[i, edges.receivers], edges.senders], unreachable_to_root=True)
                          for i in range(n)])
     score = _scorer(np.asarray(scores, dtype=np.float64), edge_index, n)
-    if algorithm in ("bfs", "bellman_ford", "dijkstra", "dag_shortest_paths", "mst_prim"):
+    if answer in ROOTED_TREES:
         return _rooted_tree(edges, source, score(edges.senders, edges.receivers))
-    if algorithm == "dfs":
+    if answer is Answer.DFS_FOREST:
         tree = dfs_trees(edges)
         roots = np.flatnonzero(tree == idx)
         arc = (tree[edges.senders] == tree[edges.receivers]) & (tree[edges.receivers] != edges.receivers)
@@ -548,7 +533,7 @@ def repair(algorithm: str, edges: Edges, source: int | None, scores: Any, edge_i
         weights = np.concatenate([score(edges.senders[arc], edges.receivers[arc]), np.zeros(roots.size)])
         parent = max_arborescence(n + 1, parents, children, weights, n)[:n]
         return np.where(parent == n, idx, parent)
-    if algorithm == "strongly_connected_components_local":
+    if answer is Answer.COMPONENT_TREES:
         label = components(edges)
         arc = label[edges.senders] == label[edges.receivers]
         parents, children = edges.receivers[arc], edges.senders[arc]  # v points along its out-edge v -> u
@@ -695,7 +680,8 @@ def read_graph_file(path: Path, algorithm: str) -> Any:
     ``{"key": [...]}``) into a networkx graph, or keys for array algorithms."""
     if not path.exists():
         raise ValueError(f"no such file: {path}")
-    directed = GRAPH_KINDS[algorithm].directed if algorithm in GRAPH_KINDS else False
+    record = get(algorithm)
+    directed = record.is_graph and record.inputs.directed
     suffix = path.suffix.lower()
     try:
         if suffix == ".graphml":

@@ -14,7 +14,7 @@ import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 import torch
@@ -32,32 +32,17 @@ from dear.checkpoint import (
     write_json,
 )
 from dear.config import TrainConfig
-from dear.data.cache import cached_generate
+from dear.data.splits import TRAIN, VAL, load_split
 from dear.data.batching import collate
-from dear.data.trajectory import Trajectory
-from dear.distributed import barrier, setup, teardown
+from dear.distributed import barrier, default_device, setup, teardown
 from dear.errors import DearError
 from dear.evaluate import evaluate_model
 from dear.models import build_model, model_class
 from dear.models.nar import termination_cap
-
-TRAIN_SEED, VAL_SEED = 1, 2  # data streams are fixed per split; the run seed drives the model
-
+from dear.run import load_alignment_target
 
 class TrainingDiverged(DearError):
     """Loss or gradient became NaN/Inf; the last good checkpoint is kept."""
-
-
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def load_split(algorithm: str, num_samples: int, sizes: tuple[int, int], seed: int,
-               hints: bool = False, random_pos: bool = False) -> Sequence[Trajectory]:
-    """A fixed split through the on-disk data cache (hint-free unless the model reads hints;
-    ``random_pos`` as in :func:`dear.data.generate.random_positions`)."""
-    options = {"random_pos": True} if random_pos else {}  # the cache key of fixed-pos data is unchanged
-    return cached_generate(algorithm, num_samples, sizes, seed, hints=hints, **options)
 
 
 def batch_order(num_samples: int, batch_size: int, seed: int, step: int) -> np.ndarray:
@@ -100,15 +85,18 @@ class Trainer:
     def run(self, on_log: Callable[[dict], None] | None = None) -> dict:
         cfg = self.config
         hints = model_class(cfg.model).uses_hints
-        train = load_split(cfg.algorithm, cfg.train_samples, tuple(cfg.train_sizes), TRAIN_SEED, hints=hints,
+        # The data streams are fixed per split; the run's seed drives the model.
+        train = load_split(cfg.algorithm, TRAIN, cfg.train_samples, tuple(cfg.train_sizes), hints=hints,
                            random_pos=cfg.random_pos)
-        val = load_split(cfg.algorithm, cfg.val_samples, (cfg.val_size, cfg.val_size), VAL_SEED, hints=hints,
+        val = load_split(cfg.algorithm, VAL, cfg.val_samples, (cfg.val_size, cfg.val_size), hints=hints,
                          random_pos=cfg.random_pos)
         if cfg.max_steps == 0:
             cfg.max_steps = termination_cap(max(t.length for t in train))
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed)
         model = build_model(cfg).to(self.device)
+        if cfg.align:
+            model.align_to(load_alignment_target(cfg.align, cfg.algorithm, cfg.hidden))
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         start, best = 0, {"score": -math.inf, "step": -1}
         main = self.context.is_main

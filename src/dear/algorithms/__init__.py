@@ -1,20 +1,22 @@
 """Reference implementations of the CLRS-30 algorithms, recording hints as CLRS does.
 
-Each module holds one algorithm family; the hot loops are compiled with numba so that data
-generation is fast, while the code stays a line-by-line transcription of the textbook
-procedure that CLRS-30 probes.
+Each module holds one algorithm family: its kernels, compiled with numba so that data
+generation is fast while the code stays a line-by-line transcription of the textbook
+procedure that CLRS-30 probes, and one :class:`~dear.algorithms.record.Algorithm` record per
+algorithm. Importing this package registers them all, in the order listed here.
 """
 
 from dear.algorithms import (  # noqa: F401  (imports register the algorithms)
     bfs,
-    dag_shortest_paths,
     dfs,
+    shortest_paths,
+    dag_shortest_paths,
+    floyd_warshall,
     mst,
     scc,
-    searching,
-    shortest_paths,
     sorting,
+    searching,
 )
-from dear.algorithms._registry import REGISTRY, Execution
+from dear.algorithms.record import REGISTRY, Algorithm, Answer, ArrayInputs, Execution, GraphInputs, get
 
-__all__ = ["REGISTRY", "Execution"]
+__all__ = ["REGISTRY", "Algorithm", "Answer", "ArrayInputs", "Execution", "GraphInputs", "get"]

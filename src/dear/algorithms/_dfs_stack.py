@@ -12,6 +12,18 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from dear.algorithms.spec import CAT, H, M1, N, PTR, AlgorithmSpec
+
+#: The probes of the stack (CLRS's ``s_prev``, with the node colours), shared by all three.
+DFS_STACK_HINTS: AlgorithmSpec = {
+    "color": (H, N, CAT),
+    "s_prev": (H, N, PTR),
+    "s": (H, N, M1),
+    "u": (H, N, M1),
+    "v": (H, N, M1),
+    "s_last": (H, N, M1),
+}
+
 # Registers of the state machine: the probed node pointers, then where in the loop body we are.
 S, U, V, S_LAST, STAGE = 0, 1, 2, 3, 4
 _TOP, _SCAN, _CHECK, _POP = 0, 1, 2, 3

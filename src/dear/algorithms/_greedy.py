@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from dear.algorithms._registry import Execution
+from dear.algorithms.record import Execution
 
 
 @numba.njit(cache=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from dear.algorithms._registry import Execution, register
+from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
+from dear.algorithms.spec import GRAPH_INPUTS, SOURCE, H, MK, N, O, PTR
 
 
 @numba.njit(cache=True)
@@ -34,7 +35,37 @@ def _bfs(A: np.ndarray, s: int):
     return pi, reach_h[:t], pi_h[:t]
 
 
-@register("bfs")
 def bfs(A: np.ndarray, s: int) -> Execution:
     pi, reach_h, pi_h = _bfs(A, s)
     return Execution(hints={"reach_h": reach_h, "pi_h": pi_h.astype(np.float64)}, outputs={"pi": pi})
+
+
+def bfs_steps(num_nodes: int, senders: np.ndarray, receivers: np.ndarray, source: int | None) -> int:
+    """bfs's T from an edge list, without the dense run: one step per level below the source,
+    plus the round that finds nothing new."""
+    reached = np.zeros(num_nodes, dtype=bool)
+    reached[source] = True
+    frontier, levels = reached.copy(), 0
+    while True:
+        found = np.zeros(num_nodes, dtype=bool)
+        found[receivers[frontier[senders]]] = True
+        found &= ~reached
+        if not found.any():
+            return levels + 1
+        reached |= found
+        frontier, levels = found, levels + 1
+
+
+register(Algorithm(
+    name="bfs",
+    title="Breadth-first search",
+    kernel=bfs,
+    specs={**GRAPH_INPUTS, **SOURCE, "pi": (O, N, PTR), "reach_h": (H, N, MK), "pi_h": (H, N, PTR)},
+    inputs=GraphInputs(directed=False, weighted=False),
+    answer=Answer.SHORTEST_PATH_TREE,
+    t_grows=False,
+    steps=bfs_steps,
+    clrs="bfs",
+    clrs_samples_per_s=(2779, 420),
+    paper_row=10,
+))

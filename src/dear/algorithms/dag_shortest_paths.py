@@ -13,6 +13,7 @@ import numba
 import numpy as np
 
 from dear.algorithms._dfs_stack import (
+    DFS_STACK_HINTS,
     DONE,
     FINISH,
     START,
@@ -24,7 +25,8 @@ from dear.algorithms._dfs_stack import (
     start,
 )
 from dear.algorithms._probes import mask_one
-from dear.algorithms._registry import Execution, register
+from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
+from dear.algorithms.spec import GRAPH_INPUTS, SOURCE, G, H, I, M1, MK, N, O, PTR, SC
 
 
 @numba.njit(cache=True)
@@ -79,7 +81,6 @@ def _dag_shortest_paths(A: np.ndarray, s: int):
     return pi, trace, own_h, head_h, t_dfs, t + 1
 
 
-@register("dag_shortest_paths")
 def dag_shortest_paths(A: np.ndarray, s: int) -> Execution:
     pi, trace, own_h, head_h, t_dfs, t = _dag_shortest_paths(A, s)
     pi_h, d_h, mark_h, topo_h = (a[:t] for a in own_h)
@@ -94,3 +95,29 @@ def dag_shortest_paths(A: np.ndarray, s: int) -> Execution:
     }
     del hints["s"]  # an input here, not a hint
     return Execution(hints=hints, outputs={"pi": pi})
+
+
+register(Algorithm(
+    name="dag_shortest_paths",
+    title="DAG shortest paths",
+    kernel=dag_shortest_paths,
+    specs={
+        **GRAPH_INPUTS,
+        **SOURCE,
+        "pi": (O, N, PTR),
+        "pi_h": (H, N, PTR),
+        "d": (H, N, SC),
+        "mark": (H, N, MK),
+        "topo_h": (H, N, PTR),
+        "topo_head_h": (H, N, M1),
+        **{k: v for k, v in DFS_STACK_HINTS.items() if k != "s"},
+        "s": (I, N, M1),
+        "phase": (H, G, MK),
+    },
+    inputs=GraphInputs(directed=True, weighted=True, acyclic=True),
+    answer=Answer.SHORTEST_PATH_TREE,
+    t_grows=False,
+    clrs="dag_shortest_paths",
+    clrs_samples_per_s=(1286, 233),
+    paper_row=3,
+))

@@ -6,7 +6,9 @@ import numba
 import numpy as np
 
 from dear.algorithms._dfs_stack import LABEL_PARENT, dfs_forest, dfs_hints, new_dfs_trace
-from dear.algorithms._registry import Execution, register
+from dear.algorithms._dfs_stack import DFS_STACK_HINTS
+from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
+from dear.algorithms.spec import GRAPH_INPUTS, G, H, N, O, PTR, SC
 
 
 @numba.njit(cache=True)
@@ -18,7 +20,28 @@ def _dfs(A: np.ndarray):
     return pi, traces, t
 
 
-@register("dfs")
 def dfs(A: np.ndarray) -> Execution:
     pi, traces, t = _dfs(A)
     return Execution(hints=dfs_hints(traces, t, "pi_h"), outputs={"pi": pi})
+
+
+register(Algorithm(
+    name="dfs",
+    title="Depth-first search",
+    kernel=dfs,
+    specs={
+        **GRAPH_INPUTS,
+        "pi": (O, N, PTR),
+        "pi_h": (H, N, PTR),
+        **DFS_STACK_HINTS,
+        "d": (H, N, SC),
+        "f": (H, N, SC),
+        "time": (H, G, SC),
+    },
+    inputs=GraphInputs(directed=True, weighted=False, source=False),
+    answer=Answer.DFS_FOREST,
+    t_grows=True,
+    clrs="dfs",
+    clrs_samples_per_s=(1315, 222),  # DESIGN §6: 914 / 142 (we keep the higher, harder target)
+    paper_row=9,
+))

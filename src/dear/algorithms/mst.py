@@ -13,15 +13,38 @@ import numpy as np
 
 from dear.algorithms._greedy import greedy_tree
 from dear.algorithms._probes import categorical, mask_one
-from dear.algorithms._registry import Execution, register
+from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
+from dear.algorithms.spec import GRAPH_INPUTS, SOURCE, CAT, E, G, H, M1, MK, N, O, PTR, SC
 
 _U, _V, _ROOT_U, _ROOT_V, _PHASE = range(5)
 _PHASES = 3
 
 
-@register("mst_prim")
 def mst_prim(A: np.ndarray, s: int) -> Execution:
     return greedy_tree(A, s, path_length=False, key_name="key")
+
+
+register(Algorithm(
+    name="mst_prim",
+    title="Prim's MST",
+    kernel=mst_prim,
+    specs={
+        **GRAPH_INPUTS,
+        **SOURCE,
+        "pi": (O, N, PTR),
+        "pi_h": (H, N, PTR),
+        "key": (H, N, SC),
+        "mark": (H, N, MK),
+        "in_queue": (H, N, MK),
+        "u": (H, N, M1),
+    },
+    inputs=GraphInputs(directed=False, weighted=True),
+    answer=Answer.SPANNING_TREE,
+    t_grows=True,
+    clrs="mst_prim",
+    clrs_samples_per_s=(3279, 755),  # DESIGN §6: 2153 / 548 (we keep the higher, harder target)
+    paper_row=4,
+))
 
 
 @numba.njit(cache=True)
@@ -102,7 +125,6 @@ def _forest_hints(in_mst_h: np.ndarray, added: np.ndarray) -> None:
                 in_mst_h[step, i, j] = forest[i, j]
 
 
-@register("mst_kruskal")
 def mst_kruskal(A: np.ndarray) -> Execution:
     n = A.shape[0]
     capacity = 1 + 5 * np.count_nonzero(np.triu(A, 1) > 0)  # unions take 2 to ~4 hints
@@ -124,3 +146,29 @@ def mst_kruskal(A: np.ndarray) -> Execution:
         "phase": categorical(ids[:, _PHASE], _PHASES),
     }
     return Execution(hints=hints, outputs={"in_mst": in_mst_h[-1].copy()})
+
+
+register(Algorithm(
+    name="mst_kruskal",
+    title="Kruskal's MST",
+    kernel=mst_kruskal,
+    specs={
+        **GRAPH_INPUTS,
+        "in_mst": (O, E, MK),
+        "in_mst_h": (H, E, MK),
+        "pi": (H, N, PTR),
+        "u": (H, N, M1),
+        "v": (H, N, M1),
+        "root_u": (H, N, M1),
+        "root_v": (H, N, M1),
+        "mask_u": (H, N, MK),
+        "mask_v": (H, N, MK),
+        "phase": (H, G, CAT),
+    },
+    # CLRS's MSTSampler: sparse graphs, as Kruskal records an n x n hint per union-find step.
+    inputs=GraphInputs(directed=False, weighted=True, source=False, p=(0.2,), clrs_p=0.2),
+    answer=Answer.EDGE_SET,
+    t_grows=False,
+    clrs="mst_kruskal",
+    clrs_samples_per_s=(2137, 83),
+))

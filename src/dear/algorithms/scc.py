@@ -12,10 +12,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from dear.algorithms._dfs_stack import KEEP_LABEL, LABEL_PARENT, LABEL_ROOT
+from dear.algorithms._dfs_stack import DFS_STACK_HINTS, KEEP_LABEL, LABEL_PARENT, LABEL_ROOT
 from dear.algorithms._dfs_stack import dfs_forest, dfs_hints, new_dfs_trace
 from dear.algorithms._probes import graph
-from dear.algorithms._registry import Execution, register
+from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
+from dear.algorithms.spec import GRAPH_INPUTS, E, G, H, MK, N, O, PTR, SC
 
 
 @numba.njit(cache=True)
@@ -42,11 +43,47 @@ def _run(A: np.ndarray, local: bool) -> Execution:
     return Execution(hints=hints, outputs={"scc_id": scc_id})
 
 
-@register("strongly_connected_components")
 def strongly_connected_components(A: np.ndarray) -> Execution:
     return _run(A, local=False)
 
 
-@register("strongly_connected_components_local")
 def strongly_connected_components_local(A: np.ndarray) -> Execution:
     return _run(A, local=True)
+
+
+_SPECS = {
+    **GRAPH_INPUTS,
+    "scc_id": (O, N, PTR),
+    "scc_id_h": (H, N, PTR),
+    "A_t": (H, E, MK),
+    **DFS_STACK_HINTS,
+    "d": (H, N, SC),
+    "f": (H, N, SC),
+    "time": (H, G, SC),
+    "phase": (H, G, MK),
+}
+_INPUTS = GraphInputs(directed=True, weighted=False, community=True, source=False)
+
+register(Algorithm(
+    name="strongly_connected_components",
+    title="Strongly connected components",
+    kernel=strongly_connected_components,
+    specs=_SPECS,
+    inputs=_INPUTS,
+    answer=Answer.COMPONENT_ROOTS,
+    t_grows=True,
+    clrs="strongly_connected_components",
+    clrs_samples_per_s=(358, 40),
+))
+
+register(Algorithm(
+    name="strongly_connected_components_local",
+    title="Strongly connected components (local)",
+    kernel=strongly_connected_components_local,
+    specs=_SPECS,
+    inputs=_INPUTS,
+    answer=Answer.COMPONENT_TREES,
+    t_grows=True,
+    clrs="strongly_connected_components",
+    paper_row=5,
+))

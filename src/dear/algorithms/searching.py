@@ -19,7 +19,8 @@ import numba
 import numpy as np
 
 from dear.algorithms._probes import mask_one
-from dear.algorithms._registry import Execution, register
+from dear.algorithms.record import Algorithm, Answer, ArrayInputs, Execution, register
+from dear.algorithms.spec import ARRAY_INPUTS, G, H, I, M1, N, O, PTR, SC
 
 
 @functools.lru_cache(maxsize=128)
@@ -44,12 +45,25 @@ def _minimum(key: np.ndarray) -> np.ndarray:
     return min_h
 
 
-@register("minimum")
 def minimum(key: np.ndarray) -> Execution:
     n = key.shape[0]
     min_h = _minimum(key)
     hints = {"pred_h": _identity_pred(n, n), "min_h": mask_one(min_h, n), "i": np.eye(n)}  # i = step
     return Execution(hints=hints, outputs={"min": hints["min_h"][-1].copy()})
+
+
+register(Algorithm(
+    name="minimum",
+    title="Minimum",
+    kernel=minimum,
+    specs={**ARRAY_INPUTS, "min": (O, N, M1), "pred_h": (H, N, PTR), "min_h": (H, N, M1), "i": (H, N, M1)},
+    inputs=ArrayInputs(),
+    answer=Answer.MINIMUM,
+    t_grows=False,
+    clrs="minimum",
+    clrs_samples_per_s=(4162, 916),
+    paper_row=7,
+))
 
 
 @numba.njit(cache=True)
@@ -71,11 +85,44 @@ def _binary_search(key: np.ndarray, target: float) -> np.ndarray:
             low = mid + 1
 
 
-@register("binary_search_fixed")
-@register("binary_search")
 def binary_search(key: np.ndarray, target: float) -> Execution:
     n = key.shape[0]
     trace = mask_one(_binary_search(key, target), n)
     hints = {"pred_h": _identity_pred(trace.shape[0], n)}
     hints.update(low=trace[:, 0], high=trace[:, 1], mid=trace[:, 2])
     return Execution(hints=hints, outputs={"return": trace[-1, 1].copy()})
+
+
+_SEARCH_SPECS = {
+    **ARRAY_INPUTS,
+    "target": (I, G, SC),
+    "return": (O, N, M1),
+    "low": (H, N, M1),
+    "high": (H, N, M1),
+    "mid": (H, N, M1),
+    "pred_h": (H, N, PTR),
+}
+
+register(Algorithm(
+    name="binary_search",
+    title="Binary search",
+    kernel=binary_search,
+    specs=_SEARCH_SPECS,
+    inputs=ArrayInputs(sorted_keys=True, target=True),
+    answer=Answer.SEARCH,
+    t_grows=False,
+    clrs="binary_search",
+    clrs_samples_per_s=(5548, 3996),
+))
+
+register(Algorithm(
+    name="binary_search_fixed",
+    title="Binary search (fixed)",
+    kernel=binary_search,
+    specs=_SEARCH_SPECS,
+    inputs=ArrayInputs(sorted_keys=True, target=True, target_within_keys=True),
+    answer=Answer.SEARCH,
+    t_grows=False,
+    clrs="binary_search",
+    paper_row=8,
+))

@@ -1,4 +1,4 @@
-"""Shortest paths (CLRS-30 ``bellman_ford``, ``dijkstra``, ``floyd_warshall``).
+"""Single-source shortest paths (CLRS-30 ``bellman_ford``, ``dijkstra``).
 
 Transcriptions of CLRS-30's reference code: an edge is any ``A[u, v] != 0``, and a node or
 pair is reached once ``msk`` says so (distances start at 0, not infinity).
@@ -10,8 +10,8 @@ import numba
 import numpy as np
 
 from dear.algorithms._greedy import greedy_tree
-from dear.algorithms._probes import graph
-from dear.algorithms._registry import Execution, register
+from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
+from dear.algorithms.spec import GRAPH_INPUTS, SOURCE, H, M1, MK, N, O, PTR, SC
 
 
 @numba.njit(cache=True)
@@ -48,48 +48,38 @@ def _bellman_ford(A: np.ndarray, s: int):
     return pi, hints[:, :t]
 
 
-@register("bellman_ford")
 def bellman_ford(A: np.ndarray, s: int) -> Execution:
     pi, (pi_h, d_h, msk_h) = _bellman_ford(A, s)
     return Execution(hints={"pi_h": pi_h, "d": d_h, "msk": msk_h}, outputs={"pi": pi})
 
 
-@register("dijkstra")
 def dijkstra(A: np.ndarray, s: int) -> Execution:
     return greedy_tree(A, s, path_length=True, key_name="d")
 
 
-@numba.njit(cache=True)
-def _floyd_warshall(A: np.ndarray, msk: np.ndarray):
-    """Each ``k`` step reads the snapshot it records, so no extra copy of ``D``/``msk``."""
-    n = A.shape[0]
-    D = A.copy()
-    Pi = np.empty((n, n))
-    for i in range(n):
-        Pi[i] = i
-    D_h = np.empty((n, n, n))
-    Pi_h = np.empty((n, n, n))
-    msk_h = np.empty((n, n, n))
-    for k in range(n):
-        D_h[k] = D
-        Pi_h[k] = Pi
-        msk_h[k] = msk
-        prev_D, prev_msk = D_h[k], msk_h[k]
-        for i in range(n):
-            if prev_msk[i, k] > 0:
-                for j in range(n):
-                    if prev_msk[k, j] > 0:
-                        through_k = prev_D[i, k] + prev_D[k, j]
-                        # Pi[k, j] is read live, as CLRS does (it moves only on a negative loop).
-                        if msk[i, j] == 0 or through_k < D[i, j]:
-                            D[i, j] = through_k
-                            Pi[i, j] = Pi[k, j]
-                        msk[i, j] = 1.0
-    return Pi, Pi_h, D_h, msk_h
+_TREE_FROM_SOURCE = {**GRAPH_INPUTS, **SOURCE, "pi": (O, N, PTR), "pi_h": (H, N, PTR), "d": (H, N, SC)}
 
+register(Algorithm(
+    name="bellman_ford",
+    title="Bellman-Ford",
+    kernel=bellman_ford,
+    specs={**_TREE_FROM_SOURCE, "msk": (H, N, MK)},
+    inputs=GraphInputs(directed=False, weighted=True),
+    answer=Answer.SHORTEST_PATH_TREE,
+    t_grows=False,
+    clrs="bellman_ford",
+    clrs_samples_per_s=(2806, 227),  # DESIGN §6: 1967 / 166 (we keep the higher, harder target)
+    paper_row=1,
+))
 
-@register("floyd_warshall")
-def floyd_warshall(A: np.ndarray) -> Execution:
-    n = A.shape[0]
-    Pi, Pi_h, D_h, msk_h = _floyd_warshall(A, graph(A))
-    return Execution(hints={"Pi_h": Pi_h, "D": D_h, "msk": msk_h, "k": np.eye(n)}, outputs={"Pi": Pi})
+register(Algorithm(
+    name="dijkstra",
+    title="Dijkstra",
+    kernel=dijkstra,
+    specs={**_TREE_FROM_SOURCE, "mark": (H, N, MK), "in_queue": (H, N, MK), "u": (H, N, M1)},
+    inputs=GraphInputs(directed=False, weighted=True),
+    answer=Answer.SHORTEST_PATH_TREE,
+    t_grows=False,
+    clrs="dijkstra",
+    clrs_samples_per_s=(2326, 521),
+))

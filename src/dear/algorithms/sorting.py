@@ -10,7 +10,8 @@ import numba
 import numpy as np
 
 from dear.algorithms._probes import mask_one
-from dear.algorithms._registry import Execution, register
+from dear.algorithms.record import Algorithm, Answer, ArrayInputs, Execution, register
+from dear.algorithms.spec import ARRAY_INPUTS, H, M1, N, O, PTR, Type
 
 
 @numba.njit(cache=True)
@@ -45,9 +46,28 @@ def _insertion_sort(key: np.ndarray):
     return pred_h, i_h, j_h
 
 
-@register("insertion_sort")
 def insertion_sort(key: np.ndarray) -> Execution:
     n = key.shape[0]
     pred_h, i_h, j_h = _insertion_sort(key)
     hints = {"pred_h": pred_h, "i": mask_one(i_h, n), "j": mask_one(j_h, n)}
     return Execution(hints=hints, outputs={"pred": pred_h[-1].copy()})
+
+
+register(Algorithm(
+    name="insertion_sort",
+    title="Insertion sort",
+    kernel=insertion_sort,
+    specs={
+        **ARRAY_INPUTS,
+        "pred": (O, N, Type.SHOULD_BE_PERMUTATION),
+        "pred_h": (H, N, PTR),
+        "i": (H, N, M1),
+        "j": (H, N, M1),
+    },
+    inputs=ArrayInputs(),
+    answer=Answer.SORTED_CHAIN,
+    t_grows=True,
+    clrs="insertion_sort",
+    clrs_samples_per_s=(4844, 880),  # DESIGN §6: 3382 / 652 (we keep the higher, harder target)
+    paper_row=6,
+))

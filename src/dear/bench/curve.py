@@ -20,7 +20,8 @@ from typing import Sequence
 from tqdm.auto import tqdm
 
 from dear.bench.table import Cell
-from dear.run import TEST_SEED, score_run
+from dear.data.splits import TEST
+from dear.run import score_run
 
 #: The horizons of issue 20: the cpu profile's budget, 4x it, and the official 100 epochs.
 HORIZONS = (1500, 6000, 31300)
@@ -40,7 +41,7 @@ def run_curve_case(algorithm: str, model: str, profile: str, horizons: Sequence[
     run_dir = runs_root / profile / algorithm / model
     result_path = results_root / f"{algorithm}__{model}.json"
     record = json.loads(result_path.read_text()) if result_path.exists() else {
-        "algorithm": algorithm, "model": model, "profile": profile, "n": size, "test_seed": TEST_SEED, "horizons": {}}
+        "algorithm": algorithm, "model": model, "profile": profile, "n": size, "test_seed": TEST.seed, "horizons": {}}
     env = os.environ | {"OMP_NUM_THREADS": "1"}
     run_dir.parent.mkdir(parents=True, exist_ok=True)
     for horizon in sorted(h for h in horizons if h <= until):

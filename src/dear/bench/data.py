@@ -20,38 +20,15 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
+from dear.algorithms import GraphInputs, get
 from dear.bench.records import merge_rows, write_rows
 from dear.data import generate
-from dear.specs import ALGORITHMS, is_graph_algorithm
+from dear.specs import ALGORITHMS
 
-#: CLRS-30 samplers (dm-clrs), one process, this machine type: samples/s at n = 16 and 64.
-#: Source: DESIGN.md §6 and issue #3; where the two differ we keep the higher figure (the
-#: harder target): dfs, bellman_ford, floyd_warshall at 64, mst_prim, insertion_sort.
+#: Sizes at which the CLRS-30 samplers' throughput was measured (the records'
+#: ``clrs_samples_per_s``: dm-clrs, one process, this machine type).
 CLRS_SIZES = (16, 64)
-CLRS_SAMPLES_PER_S: dict[str, tuple[float, float]] = {
-    "bfs": (2779, 420),
-    "dfs": (1315, 222),  # DESIGN §6: 914 / 142
-    "bellman_ford": (2806, 227),  # DESIGN §6: 1967 / 166
-    "dijkstra": (2326, 521),
-    "dag_shortest_paths": (1286, 233),
-    "floyd_warshall": (475, 5.9),  # DESIGN §6: 475 / 4.8
-    "mst_prim": (3279, 755),  # DESIGN §6: 2153 / 548
-    "mst_kruskal": (2137, 83),
-    "strongly_connected_components": (358, 40),
-    "insertion_sort": (4844, 880),  # DESIGN §6: 3382 / 652
-    "minimum": (4162, 916),
-    "binary_search": (5548, 3996),
-}
 CLRS_SOURCE = "DESIGN.md §6 / issue #3 (dm-clrs samplers, one process; the higher figure where two exist)"
-
-#: DEAR's variants are drawn by the CLRS sampler of the algorithm they modify.
-CLRS_COUNTERPART = {
-    "strongly_connected_components_local": "strongly_connected_components",
-    "binary_search_fixed": "binary_search",
-}
-
-#: Edge probability of CLRS's default sampler (``p=(0.5,)``; Kruskal's MSTSampler ``(0.2,)``).
-CLRS_EDGE_PROBABILITY = {"mst_kruskal": 0.2}
 
 TARGET_SPEEDUP = 10.0
 
@@ -62,7 +39,7 @@ SIZE_SAMPLES = 8
 
 def clrs_samples_per_s(algorithm: str, n: int) -> float | None:
     """The CLRS reference throughput, where one was measured."""
-    reference = CLRS_SAMPLES_PER_S.get(CLRS_COUNTERPART.get(algorithm, algorithm))
+    reference = get(get(algorithm).clrs).clrs_samples_per_s
     return reference[CLRS_SIZES.index(n)] if reference and n in CLRS_SIZES else None
 
 
@@ -89,7 +66,8 @@ def _seconds(algorithm: str, count: int, n: int, seed: int, generator: dict) -> 
 def measure(algorithm: str, n: int, repeats: int = 5, min_seconds: float = 0.25, seed: int = 0) -> dict:
     """Throughput of ``generate(algorithm, count, n, ...)`` over ``repeats`` timed runs of about
     ``min_seconds`` each, after a warm-up; ``count`` is calibrated on growing runs."""
-    generator = {"p": CLRS_EDGE_PROBABILITY.get(algorithm, 0.5)} if is_graph_algorithm(algorithm) else {}
+    kind = get(algorithm).inputs
+    generator = {"p": kind.clrs_p} if isinstance(kind, GraphInputs) else {}
     generate(algorithm, 2, n, seed, **generator)  # warm-up: numba compiles or loads its cache
     count = 4
     while (elapsed := _seconds(algorithm, count, n, seed, generator)[0]) < min_seconds / 4:

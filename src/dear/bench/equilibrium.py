@@ -24,7 +24,8 @@ from tqdm.auto import tqdm
 
 from dear.bench.records import merge_rows, write_rows
 from dear.bench.table import column_model
-from dear.run import TEST_SEED, score_run
+from dear.data.splits import TEST
+from dear.run import score_run
 from dear.solving import pretrained_dir
 
 #: The check: every shipped DEAR converges on at least ``EACH`` of the graphs, on ``MEAN`` on
@@ -82,7 +83,7 @@ def run_equilibrium_benchmark(out_dir: Path, algorithms: Sequence[str], source: 
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = merge_rows(path, rows, _case)
     meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0],
-            "test_seed": TEST_SEED, "check": {"each": EACH, "mean": MEAN, "score_margin": SCORE_MARGIN,
+            "test_seed": TEST.seed, "check": {"each": EACH, "mean": MEAN, "score_margin": SCORE_MARGIN,
                                               "score_wins": SCORE_WINS}}
     verdict = shipped_verdict(rows)
     write_rows(path, meta | {"verdict": verdict}, rows)

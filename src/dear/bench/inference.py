@@ -21,20 +21,18 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from dear.algorithms import get
 from dear.bench.figures import inference_vs_size
 from dear.bench.records import dear_column, merge_rows, write_rows
 from dear.config import make_config
 from dear.data import generate
 from dear.data.batching import collate, uses_complete_graph
-from dear.data.samplers import GRAPH_KINDS
 from dear.models import build_model
 from dear.models.base import Reasoner
 from dear.run import load_run
 from dear.solving import model_batch, pretrained_dir
 
 DEFAULT_SIZES = (16, 64, 256, 1024)
-#: Floyd–Warshall decodes an n x n x n pointer tensor; beyond this size it does not fit a laptop.
-SIZE_CAP = {"floyd_warshall": 128}
 #: Array algorithms run on the complete graph with T = n (NAR): O(n^3) work per graph, so they
 #: stop at 256 nodes on a CPU.
 COMPLETE_GRAPH_CAP = 256
@@ -95,7 +93,7 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
     out_dir.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
     cases = [(a, n) for a in algorithms for n in sizes
-             if n <= SIZE_CAP.get(a, COMPLETE_GRAPH_CAP if uses_complete_graph(a) else n)]
+             if n <= (get(a).max_timed_nodes or (COMPLETE_GRAPH_CAP if uses_complete_graph(a) else n))]
     for algorithm, n in tqdm(cases, desc="inference", unit="case"):
         try:
             models = {name: load_run(find_model(dear_column if kind == "dear" else kind, algorithm, runs),
@@ -145,7 +143,7 @@ def large_graph_benchmark(out_dir: Path, n: int = 10_000, avg_degree: int = 20, 
     """One random graph of ``n`` nodes and ``n * avg_degree / 2`` edges through ``dear.solve``'s
     sparse path: time to build the batch, DEAR's time and iterations, NAR's time and ``T`` (or
     why NAR cannot run at that size), and the process's peak RSS. Writes ``bench_large_graph.json``."""
-    kind = GRAPH_KINDS[algorithm]
+    kind = get(algorithm).inputs
     rng = np.random.default_rng(seed)
     graph = nx.gnm_random_graph(n, n * avg_degree // 2, seed=seed, directed=kind.directed)
     if kind.weighted:

@@ -14,54 +14,14 @@ from typing import Callable
 
 import numpy as np
 
-from dear.bench.data import CLRS_COUNTERPART
+from dear.algorithms import REGISTRY, get
 from dear.bench.inference import DEAR_VARIANTS
 from dear.bench.records import dear_column
 from dear.bench.ship import PRETRAINED_ROOT
 from dear.bench.table import aggregate, jacobian_weight, read_cells
 
-#: The ICLR 2024 blog post "Deep Equilibrium Models for Algorithmic Reasoning" (shared/seeds),
-#: accuracy at n = 64: its DEM ("DEQ" column), and the teacher-forced MPNN / Triplet-MPNN
-#: baselines it quotes from the CLRS / Triplet-GMPNN papers.
-PUBLISHED = {
-    "bellman_ford": {"blog DEM": "96.4%", "MPNN / Triplet (teacher forcing, quoted by the blog)": "92% / 97%"},
-    "bfs": {"blog DEM": "53.8%", "MPNN / Triplet (teacher forcing, quoted by the blog)": "100% / 100%"},
-    "dfs": {"blog DEM": "5.0%", "MPNN / Triplet (teacher forcing, quoted by the blog)": "7% / 48%"},
-    "mst_prim": {"blog DEM": "75.2%", "MPNN / Triplet (teacher forcing, quoted by the blog)": "71% / 90%"},
-}
-#: Which of our columns answers which published figure (the first figure of a column, e.g. the
-#: MPNN's of "92% / 97%"): our re-implemented DEM the blog's, our NAR the hint-supervised MPNN's.
-COMPARED = {"dem": "blog DEM", "nar": "MPNN / Triplet (teacher forcing, quoted by the blog)"}
-#: Where ours and the compared published figure differ by more than :data:`GAP` at 64 nodes, what
-#: we found about why, by (algorithm, our column); a gap without an entry is reported as such.
-GAP = 0.15
-PUBLISHED_GAPS = {
-    ("bfs", "dem"):
-        "our re-implementation of the blog's DEM (min-update, step penalty, MPNN processor, this "
-        "profile's budget) scores far above the blog's bfs figure, so that figure is not a property "
-        "of the min-update fixed point itself. The set-ups differ where the blog is specific: its "
-        "simple MPNN has a linear message layer (ours a two-layer MLP, as CLRS's), and it states no "
-        "training budget.",
-    ("dfs", "dem"):
-        "our DEM lands where every output-only model of ours does on dfs (nar and nar-lt 24%, dear 20%, "
-        "3 seeds each), so, as on bfs, the blog's low figure is not a property of the min-update fixed "
-        "point; its training budget and exact DFS set-up are not stated, and we found nothing further.",
-    ("dfs", "nar"):
-        "our output-only models score above the hint-supervised MPNN figure and far below "
-        "Triplet-GMPNN's. The protocols differ: those figures are trained by teacher forcing on "
-        "CLRS's step-by-step DFS trace, ours on the final pointers only (as the DEAR paper's), and "
-        "ours with this profile's small budget.",
-}
-UNEXPLAINED_GAP = "a gap not investigated yet."
-
 #: Our columns set beside the published figures: the blog's DEM against our re-implementation.
 OURS_BESIDE_PUBLISHED = ("dem", "dear", "nar")
-
-PUBLISHED_SOURCE = (
-    "ICLR 2024 blog post *Deep Equilibrium Models for Algorithmic Reasoning* (shared/seeds/001_*), "
-    "table 'How well does it work?', graphs of 64 nodes"
-)
-
 
 #: Why the DEAR paper's own columns are absent: quoting them from memory would not be a source.
 PAPER_TABLES_NOTE = (
@@ -117,7 +77,7 @@ def data_section(results: Path) -> list[str]:
     for row in bench["rows"]:
         clrs = row.get("clrs_samples_per_s")
         speedup = row.get("speedup")
-        clrs_here = here.get((CLRS_COUNTERPART.get(row["algorithm"], row["algorithm"]), row["n"]))
+        clrs_here = here.get((get(row["algorithm"]).clrs, row["n"]))
         measured = (f"{clrs_here:,.1f} | {row['samples_per_s'] / clrs_here:.1f}×" if clrs_here else "– | –")
         optional = " | ".join(_recorded(row, key, spec) for key, spec in OPTIONAL_DATA_FIELDS)
         lines.append(f"| {row['algorithm']} | {row['n']} | {row['samples_per_s']:,.0f} | "
@@ -145,24 +105,34 @@ def table_section(results: Path, profile: str) -> list[str]:
                 entry = table[algorithm].get(column, {}).get(str(size))
                 cells.append(f"{entry['mean']:.3f} ± {entry['std']:.3f} [{entry['n']}]" if entry else "–")
         lines.append(f"| {algorithm} | " + " | ".join(cells) + " |")
-    ours = [c for c in OURS_BESIDE_PUBLISHED if any(c in table.get(a, {}) for a in PUBLISHED)]
-    lines += ["", f"Published figures for comparison ({PUBLISHED_SOURCE}), beside ours at 64 nodes "
-              "(this table's mean over seeds, – where that cell has not run):", "",
-              "| algorithm | " + " | ".join([*next(iter(PUBLISHED.values())), *(f"ours {c}" for c in ours)]) + " |",
-              "|---" * (len(next(iter(PUBLISHED.values()))) + len(ours) + 1) + "|"]
-    for algorithm, published in PUBLISHED.items():
+    return lines + published_lines(results, table) + ["", PAPER_TABLES_NOTE, "", *budget_note(profile)]
+
+
+def published_lines(results: Path, table: dict) -> list[str]:
+    """Published figures (``results/published.json``: figures, source, and what we found about
+    each gap) beside our columns at 64 nodes."""
+    published = _load(results / "published.json")
+    if not published:
+        return []
+    figures = published["figures"]
+    findings = {(f["algorithm"], f["column"]): f["finding"] for f in published["findings"]}
+    ours = [c for c in OURS_BESIDE_PUBLISHED if any(c in table.get(a, {}) for a in figures)]
+    lines = ["", f"Published figures for comparison ({published['source']}), beside ours at 64 nodes "
+             "(this table's mean over seeds, – where that cell has not run):", "",
+             "| algorithm | " + " | ".join([*next(iter(figures.values())), *(f"ours {c}" for c in ours)]) + " |",
+             "|---" * (len(next(iter(figures.values()))) + len(ours) + 1) + "|"]
+    for algorithm, quoted in figures.items():
         mine = [table.get(algorithm, {}).get(c, {}).get("64") for c in ours]
-        lines.append(f"| {algorithm} | " + " | ".join([*published.values(), *(
+        lines.append(f"| {algorithm} | " + " | ".join([*quoted.values(), *(
             f"{entry['mean']:.1%} [{entry['n']}]" if entry else "–" for entry in mine)]) + " |")
-    for algorithm, published_figures in PUBLISHED.items():
-        for column, published in COMPARED.items():
+    for algorithm, quoted in figures.items():
+        for column, name in published["compared"].items():
             entry = table.get(algorithm, {}).get(column, {}).get("64")
-            figure = float(published_figures[published].split("%")[0]) / 100
-            if entry and abs(entry["mean"] - figure) > GAP:
-                finding = PUBLISHED_GAPS.get((algorithm, column), UNEXPLAINED_GAP)
-                lines += ["", f"*{algorithm}, ours {column} {entry['mean']:.1%} against {published} {figure:.1%}:* "
-                              f"{finding}"]
-    return lines + ["", PAPER_TABLES_NOTE, "", *budget_note(profile)]
+            figure = float(quoted[name].split("%")[0]) / 100
+            if entry and abs(entry["mean"] - figure) > published["gap"]:
+                finding = findings.get((algorithm, column), published["unexplained"])
+                lines += ["", f"*{algorithm}, ours {column} {entry['mean']:.1%} against {name} {figure:.1%}:* {finding}"]
+    return lines
 
 
 def budget_note(profile: str) -> list[str]:
@@ -340,7 +310,7 @@ def jacobian_section(results: Path, profile: str) -> list[str]:
     if not at64:
         return [f"*No `dear-jac<w>` cells yet: run `dear bench table --profile {profile} --columns dear-jac1`.*"]
     columns = sorted({c for by in at64.values() for c in by}, key=jacobian_weight)
-    lines = [f"From the cell files: DEAR trained with Hutchinson Jacobian regularisation of weight w (column "
+    lines = ["From the cell files: DEAR trained with Hutchinson Jacobian regularisation of weight w (column "
              "`dear-jac<w>`; `dear` is w = 0), score and mean solver iterations at n=64 (eval tol 1e-3, cap 64), "
              "mean over the seeds that finished (count in brackets). A contractive map converges in fewer "
              "iterations, hence less inference time (see the two sections below); whether the score survives "
@@ -407,14 +377,10 @@ def inference_section(results: Path, out: Path) -> list[str]:
     return lines
 
 
-#: Issue 5's targets for DEAR / NAR time at n >= 64: where NAR's T grows with n, DEAR must take
-#: at most half of NAR's time; elsewhere at most 1.5x.
-T_GROWS = ("insertion_sort", "dfs", "strongly_connected_components", "strongly_connected_components_local",
-           "floyd_warshall", "mst_prim")
-
-
 def time_target(algorithm: str) -> float:
-    return 0.5 if algorithm in T_GROWS else 1.5
+    """Issue 5's target for DEAR / NAR time at n >= 64: where NAR's T grows with n, DEAR must
+    take at most half of NAR's time; elsewhere at most 1.5x."""
+    return 0.5 if get(algorithm).t_grows else 1.5
 
 
 #: The timed variant held to the targets: tolerance 1e-2, at which the equilibrium check asks
@@ -438,7 +404,7 @@ def targets_section(results: Path, profile: str) -> list[str]:
         return f"{entry['mean']:.3f} [{entry['n']}]" if entry else "–"
 
     lines = ["Issue 5's targets for DEAR / NAR time at n >= 64: at most 0.5 where NAR's T grows with n ("
-             + ", ".join(T_GROWS) + "), at most 1.5 elsewhere. "
+             + ", ".join(name for name, r in REGISTRY.items() if r.t_grows) + "), at most 1.5 elsewhere. "
              "Read from the inference table below (so measured as stated there) and the table's cells "
              "(score at n=64, mean over seeds, count in brackets). *Met* asks for the ratio at tolerance "
              f"{DEAR_VARIANTS[TARGET_VARIANT].removeprefix('tol ')} at every measured n >= 64; *cheapest variant* is "
@@ -523,7 +489,7 @@ def json_section(results: Path, name: str, command: str) -> list[str]:
 
 def figures_section(results: Path, out: Path, profile: str) -> list[str]:
     """Redraw the table's figures under ``results/plots/`` and link them from the report."""
-    from dear.bench import figures
+    import dear.bench.figures as figures
 
     plots = results / "plots"
     drawn = {

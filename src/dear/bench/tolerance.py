@@ -23,8 +23,9 @@ from tqdm.auto import tqdm
 from dear.bench.inference import find_model
 from dear.bench.plots import plot_tradeoff
 from dear.bench.records import merge_rows, write_rows
-from dear.run import TEST_SEED, score_run
-from dear.train import load_split
+from dear.data.splits import TEST
+from dear.run import score_run
+from dear.data.splits import load_split
 
 TOLERANCES = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3)
 
@@ -47,7 +48,7 @@ def run_tolerance_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
         except ValueError as error:
             skipped.append(f"{algorithm}: {error}")
             continue
-        steps = np.mean([t.length for t in load_split(algorithm, samples, (size, size), TEST_SEED, hints=False)])
+        steps = np.mean([t.length for t in load_split(algorithm, TEST, samples, (size, size))])
         nar_score = score_run(nar_dir, (size,), samples)[str(size)]["score"]
         for tol in tolerances:
             result = score_run(dear_dir, (size,), samples, eval_tol=tol, eval_patience=patience)[str(size)]
@@ -63,7 +64,7 @@ def run_tolerance_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
         raise ValueError("no trained nar/dear pair for any algorithm; train the table or ship models first")
     rows = merge_rows(out_dir / "bench_tolerance.json", rows, _case)
     meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0],
-            "test_seed": TEST_SEED, "tolerances": list(tolerances), "skipped": sorted(set(skipped))}
+            "test_seed": TEST.seed, "tolerances": list(tolerances), "skipped": sorted(set(skipped))}
     write_rows(out_dir / "bench_tolerance.json", meta, rows)
     curves, references = {}, {}
     for row in rows:

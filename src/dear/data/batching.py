@@ -23,12 +23,9 @@ import numpy as np
 import torch
 from torch_geometric.data import Batch, Data
 
+from dear.algorithms import get
 from dear.data.trajectory import Trajectory
 from dear.specs import POINTER_TYPES, SPECS, Location, Stage
-
-#: Algorithms whose outputs live on every pair of nodes, so they run on the complete graph.
-COMPLETE_GRAPH_ALGORITHMS = frozenset({"floyd_warshall"})
-
 
 
 def probe_key(stage: str, name: str) -> str:
@@ -36,7 +33,7 @@ def probe_key(stage: str, name: str) -> str:
 
 
 def uses_complete_graph(algorithm: str) -> bool:
-    return algorithm in COMPLETE_GRAPH_ALGORITHMS or "adj" not in SPECS[algorithm]
+    return get(algorithm).complete_graph
 
 
 class ProbeData(Data):
@@ -131,7 +128,7 @@ def edge_list_batch(algorithm: str, senders: np.ndarray, receivers: np.ndarray, 
     spec, n = SPECS[algorithm], num_nodes
     if "A" not in spec:
         raise ValueError(f"{algorithm} takes an array, not a graph")
-    has_source = "s" in spec and spec["s"][0] == Stage.INPUT
+    has_source = get(algorithm).has_source
     if has_source != (source is not None):
         raise ValueError(f"{algorithm} needs a source node" if has_source else f"{algorithm} takes no source node")
     pairs = np.asarray(senders, dtype=np.int64) * n + np.asarray(receivers, dtype=np.int64)

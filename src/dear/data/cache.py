@@ -22,7 +22,6 @@ import os
 import uuid
 import warnings
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -39,30 +38,6 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DATA_SOURCES = ("algorithms/*.py", "data/samplers.py", "data/execute.py", "data/generate.py", "specs.py")
 
 _STAGES = (Stage.INPUT, Stage.HINT, Stage.OUTPUT)  # also the middle part of the file's keys
-
-
-@dataclass(frozen=True)
-class Split:
-    """A fixed dataset: node counts (an int or an inclusive range) and its own seed."""
-
-    name: str
-    num_nodes: NodeCount
-    seed: int
-
-
-#: DESIGN §5: train on 8–16 nodes, validate at 16, test at 4x to 32x the training size.
-#: Distinct seeds keep the splits' samples independent of each other.
-SPLITS: dict[str, Split] = {
-    split.name: split
-    for split in (
-        Split("train", (8, 16), seed=1),
-        Split("val", 16, seed=2),
-        Split("test_64", 64, seed=3),
-        Split("test_128", 128, seed=4),
-        Split("test_256", 256, seed=5),
-        Split("test_512", 512, seed=6),
-    )
-}
 
 
 def default_cache_dir() -> Path:
@@ -166,14 +141,3 @@ def cached_generate(
         if stale != path:
             stale.unlink(missing_ok=True)
     return trajectories
-
-
-def load_split(
-    algorithm: str, split: Split | str, num_samples: int, cache_dir: Path | None = None, **generator: object
-) -> list[Trajectory]:
-    """The first ``num_samples`` trajectories of ``split`` (a :class:`Split` or a name in :data:`SPLITS`)."""
-    if isinstance(split, str):
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
-        split = SPLITS[split]
-    return cached_generate(algorithm, num_samples, split.num_nodes, split.seed, cache_dir, **generator)

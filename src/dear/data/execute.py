@@ -6,10 +6,10 @@ from typing import Mapping
 
 import numpy as np
 
-from dear.algorithms import REGISTRY
+from dear.algorithms import ArrayInputs, GraphInputs, get
 from dear.algorithms._probes import graph, mask_one, node_positions
 from dear.data.trajectory import Trajectory
-from dear.specs import SPECS, AlgorithmSpec, Location, Stage, check_algorithm
+from dear.specs import AlgorithmSpec, Location, Stage, check_algorithm
 
 MIN_NODES = 2
 #: Largest size ``sample``/``generate`` draw: the data are dense (``A`` alone is ``n x n``
@@ -50,9 +50,10 @@ def _is_acyclic(edges: np.ndarray) -> bool:
 
 def _check_structure(algorithm: str, data: dict[str, np.ndarray]) -> None:
     """Inputs the algorithm is not defined on (it would run, but answer nonsense)."""
-    if algorithm == "dag_shortest_paths" and not _is_acyclic(data["A"] != 0):
-        raise ValueError("dag_shortest_paths needs a directed acyclic graph, but 'A' has a cycle")
-    if algorithm.startswith("binary_search") and np.any(np.diff(data["key"]) < 0):
+    kind = get(algorithm).inputs
+    if isinstance(kind, GraphInputs) and kind.acyclic and not _is_acyclic(data["A"] != 0):
+        raise ValueError(f"{algorithm} needs a directed acyclic graph, but 'A' has a cycle")
+    if isinstance(kind, ArrayInputs) and kind.sorted_keys and np.any(np.diff(data["key"]) < 0):
         raise ValueError(f"{algorithm} needs 'key' sorted in ascending order")
 
 
@@ -103,13 +104,13 @@ def complete_inputs(algorithm: str, inputs: Mapping[str, object]) -> dict[str, n
 
 def run_reference(algorithm: str, inputs: dict[str, np.ndarray]) -> Trajectory:
     """Execute on already validated inputs (the hot path of :func:`generate`)."""
-    spec = SPECS[algorithm]
-    args: list[object] = [inputs["A"] if "A" in spec else inputs["key"]]
-    if "s" in spec and spec["s"][0] == Stage.INPUT:
+    record = get(algorithm)
+    args: list[object] = [inputs["A"] if record.is_graph else inputs["key"]]
+    if record.has_source:
         args.append(int(np.argmax(inputs["s"])))
-    if "target" in spec:
+    if "target" in inputs:
         args.append(float(inputs["target"]))
-    run = REGISTRY[algorithm](*args)
+    run = record.kernel(*args)
     length = next(iter(run.hints.values())).shape[0]
     return Trajectory(algorithm, inputs, run.hints, run.outputs, length)
 

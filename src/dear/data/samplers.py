@@ -7,28 +7,12 @@ depends only on ``(seed, i)``: the same on any machine and for any number of wor
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
+from dear.algorithms import ArrayInputs, GraphInputs, get
 from dear.algorithms._probes import graph, mask_one, node_positions
-
-#: Edge probabilities of the DEAR paper's training distribution.
-PAPER_EDGE_PROBABILITIES: tuple[float, ...] = tuple(np.round(np.arange(1, 10) / 10, 1))
-
-
-@dataclass(frozen=True)
-class GraphKind:
-    """How CLRS draws the graph of an algorithm."""
-
-    directed: bool
-    weighted: bool
-    acyclic: bool = False
-    community: bool = False  # CLRS's perturbed 4-community graph (SCC)
-    source: bool = True
-    p: tuple[float, ...] = PAPER_EDGE_PROBABILITIES  # default edge probabilities
-
 
 def er_graph(
     rng: np.random.Generator,
@@ -76,23 +60,6 @@ def community_graph(
     return mat[perm][:, perm]
 
 
-GRAPH_KINDS: dict[str, GraphKind] = {
-    "bfs": GraphKind(directed=False, weighted=False),
-    "dfs": GraphKind(directed=True, weighted=False, source=False),
-    "bellman_ford": GraphKind(directed=False, weighted=True),
-    "dijkstra": GraphKind(directed=False, weighted=True),
-    "dag_shortest_paths": GraphKind(directed=True, weighted=True, acyclic=True),
-    "floyd_warshall": GraphKind(directed=False, weighted=True, source=False),
-    "mst_prim": GraphKind(directed=False, weighted=True),
-    # CLRS's MSTSampler: sparse graphs, as Kruskal records an n x n hint per union-find step.
-    "mst_kruskal": GraphKind(directed=False, weighted=True, source=False, p=(0.2,)),
-    "strongly_connected_components": GraphKind(directed=True, weighted=False, community=True, source=False),
-    "strongly_connected_components_local": GraphKind(
-        directed=True, weighted=False, community=True, source=False
-    ),
-}
-
-
 @functools.lru_cache(maxsize=64)
 def _edge_probabilities(p: float | tuple[float, ...]) -> tuple[float, ...]:
     """The validated choices of ``p``; cached, since every sample of a dataset asks again."""
@@ -118,7 +85,7 @@ def _topological_rank(edges: np.ndarray) -> np.ndarray:
         depth = deeper
 
 
-def _connect(rng: np.random.Generator, A: np.ndarray, kind: GraphKind, low: float, high: float) -> np.ndarray:
+def _connect(rng: np.random.Generator, A: np.ndarray, kind: GraphInputs, low: float, high: float) -> np.ndarray:
     """Add a random Hamiltonian path (over absent edges) so the graph is connected; for
     directed graphs it is weakly connected. Used when ``connected=True``."""
     n = A.shape[0]
@@ -141,7 +108,7 @@ def _connect(rng: np.random.Generator, A: np.ndarray, kind: GraphKind, low: floa
 
 
 def draw_graph_inputs(
-    algorithm: str,
+    kind: GraphInputs,
     rng: np.random.Generator,
     n: int,
     *,
@@ -150,7 +117,6 @@ def draw_graph_inputs(
     high: float = 1.0,
     connected: bool = False,
 ) -> dict[str, np.ndarray]:
-    kind = GRAPH_KINDS[algorithm]
     edge_p = _pick_p(rng, kind.p if p is None else p)
     if kind.community:
         A = community_graph(rng, n, edge_p)
@@ -168,16 +134,17 @@ def draw_graph_inputs(
 
 
 def draw_array_inputs(
-    algorithm: str, rng: np.random.Generator, n: int, *, low: float = 0.0, high: float = 1.0
+    kind: ArrayInputs, rng: np.random.Generator, n: int, *, low: float = 0.0, high: float = 1.0
 ) -> dict[str, np.ndarray]:
     """Uniform keys; sorted keys and a uniform target for binary search (CLRS's sampler, with
     DEAR's swap of a too-large target for ``binary_search_fixed``)."""
     key = rng.uniform(low, high, size=n)
     inputs = {"pos": node_positions(n), "key": key}
-    if algorithm.startswith("binary_search"):
+    if kind.sorted_keys:
         key.sort()
+    if kind.target:
         inputs["target"] = np.float64(rng.uniform(low, high))
-        if algorithm == "binary_search_fixed" and inputs["target"] > key[-1]:
+        if kind.target_within_keys and inputs["target"] > key[-1]:
             # DEAR's fix: a target above every key has no answer, so swap it with the largest
             # key; the keys stay sorted and the answer is the last node.
             inputs["target"], key[-1] = key[-1], inputs["target"]
@@ -186,11 +153,12 @@ def draw_array_inputs(
 
 def draw_inputs(algorithm: str, rng: np.random.Generator, n: int, **options: object) -> dict[str, np.ndarray]:
     """CLRS-named inputs of one random instance of ``algorithm`` with ``n`` nodes."""
+    kind = get(algorithm).inputs
     draw: Callable[..., dict[str, np.ndarray]] = (
-        draw_graph_inputs if algorithm in GRAPH_KINDS else draw_array_inputs
+        draw_graph_inputs if isinstance(kind, GraphInputs) else draw_array_inputs
     )
     try:
-        return draw(algorithm, rng, n, **options)
+        return draw(kind, rng, n, **options)
     # An unknown option (TypeError), or a value NumPy rejects (e.g. p="x", low=nan, low > high).
     except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(f"bad generator option for {algorithm}: {error}") from None

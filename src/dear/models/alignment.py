@@ -13,7 +13,6 @@ re-stepped with gradient, and ``tests/test_alignment.py`` checks the DP against 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
 import torch
@@ -22,7 +21,6 @@ from torch_geometric.data import Batch
 from torch_geometric.utils import scatter
 
 from dear.models.nar import NAR
-from dear.run import load_run
 
 
 def aligned_steps(cost: Tensor, steps: Tensor, states: Tensor | None = None) -> Tensor:
@@ -137,33 +135,12 @@ class NARAlignment:
 
     A plain object, not a module, so the NAR never enters the DEAR's ``state_dict`` (a saved
     DEAR loads without the NAR's run) nor its ``train()``: the NAR is put in eval mode with
-    frozen weights once, when first used in training, and follows the batch's device.
+    frozen weights here, once, and follows the batch's device. The caller loads the NAR
+    (:func:`dear.run.load_alignment_target`), so models never read run directories.
     """
 
-    def __init__(self, run_dir: str | Path, algorithm: str, hidden: int) -> None:
-        self.run_dir = Path(run_dir)
-        self.algorithm = algorithm
-        self.hidden = hidden
-        self._nar: NAR | None = None
-
-    @property
-    def nar(self) -> NAR:
-        if self._nar is None:
-            self._nar = self._load()
-        return self._nar
-
-    def _load(self) -> NAR:
-        try:
-            config, model = load_run(self.run_dir)
-        except ValueError as error:
-            raise ValueError(f"--align: {error}") from None
-        wanted = {"model": "nar", "algorithm": self.algorithm, "hidden": self.hidden}
-        found = {"model": config.model, "algorithm": config.algorithm, "hidden": config.hidden}
-        if found != wanted:
-            mismatch = ", ".join(f"{key} {found[key]!r} (need {value!r})" for key, value in wanted.items()
-                                 if found[key] != value)
-            raise ValueError(f"--align {self.run_dir}: not a NAR run of this DEAR: {mismatch}")
-        return model.requires_grad_(False).eval()
+    def __init__(self, nar: NAR) -> None:
+        self.nar = nar.requires_grad_(False).eval()
 
     def loss(self, batch: Batch, trajectory: list[Tensor], counts: Tensor, step: Callable[[Tensor], Tensor]) -> Tensor:
         """Alignment loss of the solver's ``trajectory`` (detached states, in order; graph ``g``'s

@@ -19,6 +19,7 @@ from dear.deq import jacobian_regularizer, solve
 from dear.deq.info import SolverInfo
 from dear.models.alignment import NARAlignment
 from dear.models.base import Reasoner
+from dear.models.nar import NAR
 from dear.nn.graph import EncodedGraph
 
 
@@ -56,7 +57,8 @@ class DEAR(Reasoner):
         init: str = "zeros",
     ) -> None:
         super().__init__(algorithm, hidden, processor, granola=granola, cgp=cgp)
-        self.alignment = NARAlignment(align, algorithm, hidden) if align else None
+        self.align = align  # the NAR run the config names; its model is attached by align_to
+        self.alignment: NARAlignment | None = None
         self.align_weight = align_weight
         self.correction_states = correction_states
         self.correction_decay = correction_decay
@@ -95,9 +97,16 @@ class DEAR(Reasoner):
             return_trajectory=num_states, **limits, **self.solver_options,
         )
 
+    def align_to(self, nar: NAR) -> None:
+        """Attach the pretrained NAR that ``--align`` names (loaded by the caller)."""
+        self.alignment = NARAlignment(nar)
+
     def latent(self, batch: Batch, graph: EncodedGraph) -> tuple[torch.Tensor, dict, SolverInfo]:
         # Aligning samples as many solver states as the batch's longest NAR rollout has steps;
         # fixed-point correction its own number, plus the final state.
+        if self.training and self.align and self.alignment is None:
+            raise ValueError(f"this DEAR aligns to the NAR run {self.align}; attach it before training with "
+                             "model.align_to(dear.run.load_alignment_target(...))")
         aligning = self.training and self.alignment is not None
         correcting = self.training and self.correction_states > 0
         states = max(int(batch.length.max()) if aligning else 0, self.correction_states + 1 if correcting else 0)

@@ -1,0 +1,154 @@
+"""The algorithm record: every fact about one algorithm, in one place.
+
+Each algorithm module registers one :class:`Algorithm` per algorithm it implements: its
+kernel, its CLRS-30 probe specs, how its inputs are drawn, what shape its answer has, and the
+few facts the benchmarks need. Every other layer (data, models, solving, checking, benchmarks)
+reads these records instead of naming algorithms, so adding an algorithm means one record
+and one kernel.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Callable, Final
+
+import numpy as np
+
+from dear.algorithms.spec import AlgorithmSpec, Location, Stage
+from dear.errors import shown
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What a reference algorithm records: time-major hints and final outputs."""
+
+    hints: dict[str, np.ndarray]
+    outputs: dict[str, np.ndarray]
+
+
+#: Edge probabilities of the DEAR paper's training distribution.
+PAPER_EDGE_PROBABILITIES: Final[tuple[float, ...]] = tuple(np.round(np.arange(1, 10) / 10, 1))
+
+
+@dataclass(frozen=True)
+class GraphInputs:
+    """How CLRS draws the graph of an algorithm (and what graphs it is defined on)."""
+
+    directed: bool
+    weighted: bool
+    acyclic: bool = False  # only DAGs are valid inputs
+    community: bool = False  # CLRS's perturbed 4-community graph (SCC)
+    source: bool = True
+    p: tuple[float, ...] = PAPER_EDGE_PROBABILITIES  # default edge probabilities
+    clrs_p: float = 0.5  # the edge probability of CLRS's own sampler
+    complete: bool = False  # the answer lives on every pair of nodes: run on the complete graph
+
+
+@dataclass(frozen=True)
+class ArrayInputs:
+    """How CLRS draws the keys of an array algorithm."""
+
+    sorted_keys: bool = False  # only ascending keys are valid inputs
+    target: bool = False  # a scalar ``target`` input
+    target_within_keys: bool = False  # DEAR's fix: a target above every key swaps with the largest
+
+
+class Answer(enum.Enum):
+    """The structure a valid answer has; the checker and the repair dispatch on it."""
+
+    SHORTEST_PATH_TREE = "shortest-path tree rooted at the source"
+    SPANNING_TREE = "minimum spanning tree rooted at the source"
+    DFS_FOREST = "depth-first forest"
+    COMPONENT_TREES = "one tree per strongly connected component"
+    COMPONENT_ROOTS = "each node pointing to its component's root"
+    ALL_PAIRS_TREES = "one shortest-path tree per node"
+    EDGE_SET = "a set of edges"
+    SORTED_CHAIN = "a chain through the keys in sorted order"
+    MINIMUM = "the node of the smallest key"
+    SEARCH = "the node of the smallest key >= target"
+
+
+#: ``(num_nodes, src, dst, source) -> T``: the number of steps without running the algorithm.
+StepCount = Callable[[int, np.ndarray, np.ndarray, "int | None"], int]
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """One algorithm: how to run it, what it records, how its inputs are drawn, and how its
+    answer is judged.
+
+    Args:
+        name: CLRS-30's name (or DEAR's, for its variants).
+        title: the name shown to people.
+        kernel: the reference implementation, ``(A[, s])`` or ``(key[, target])``.
+        specs: ``probe -> (stage, location, type)`` in CLRS-30's vocabulary.
+        inputs: the input distribution and validity (graph or array).
+        answer: the structure of a valid answer (its output probe's meaning; None: unchecked).
+        t_grows: whether the number of steps T grows with n on its inputs (issue 5's targets).
+        steps: T in closed form from an edge list, for sizes where the exact run is too dense.
+        clrs: the CLRS-30 algorithm whose sampler and reference data it follows.
+        clrs_samples_per_s: that sampler's samples/s at n = 16 and 64 (one process; DESIGN §6).
+        paper_row: its row in the DEAR paper's tables (None when not in the paper).
+        max_timed_nodes: largest size the inference benchmark times (dense hints grow as n³).
+    """
+
+    name: str
+    title: str
+    kernel: Callable[..., Execution]
+    specs: AlgorithmSpec
+    inputs: GraphInputs | ArrayInputs
+    answer: Answer | None
+    t_grows: bool
+    steps: StepCount | None = None
+    clrs: str | None = None
+    clrs_samples_per_s: tuple[float, float] | None = None
+    paper_row: int | None = None
+    max_timed_nodes: int | None = None
+
+    @property
+    def is_graph(self) -> bool:
+        return isinstance(self.inputs, GraphInputs)
+
+    @property
+    def has_source(self) -> bool:
+        return self.is_graph and self.inputs.source
+
+    @property
+    def complete_graph(self) -> bool:
+        """Runs on every pair of nodes: array algorithms and all-pairs answers."""
+        return not self.is_graph or self.inputs.complete
+
+    @property
+    def output(self) -> str:
+        """The answer's probe (each algorithm has exactly one output)."""
+        (name,) = (k for k, (stage, _, _) in self.specs.items() if stage == Stage.OUTPUT)
+        return name
+
+    @property
+    def edge_hints(self) -> bool:
+        """Records an ``n x n`` hint per step, so its exact run is dense in memory."""
+        return any(s == Stage.HINT and where == Location.EDGE for s, where, _ in self.specs.values())
+
+    def probes(self, stage: str) -> AlgorithmSpec:
+        """Its probes at ``stage``, in declaration order."""
+        return {k: v for k, v in self.specs.items() if v[0] == stage}
+
+
+#: Every registered algorithm, in registration order.
+REGISTRY: dict[str, Algorithm] = {}
+
+
+def register(record: Algorithm) -> Algorithm:
+    if record.name in REGISTRY:
+        raise ValueError(f"algorithm {record.name!r} is registered twice")
+    REGISTRY[record.name] = record
+    return record
+
+
+def get(name: object) -> Algorithm:
+    """The record of ``name``, or a ``ValueError`` listing the known names."""
+    try:
+        return REGISTRY[name]  # type: ignore[index]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown algorithm {shown(name)}; choose one of: {', '.join(REGISTRY)}") from None
