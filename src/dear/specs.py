@@ -68,8 +68,10 @@ def is_graph_algorithm(algorithm: str) -> bool:
 
 def feature_width(algorithm: str, name: str) -> int:
     """Width of a probe's last axis once batched: classes for categorical probes, else 1."""
-    kind = check_algorithm(algorithm)[name][2]
-    return CATEGORICAL_CLASSES[name] if kind == Type.CATEGORICAL else 1
+    record = get(algorithm)
+    if record.specs[name][2] != Type.CATEGORICAL:
+        return 1
+    return record.categories.get(name) or CATEGORICAL_CLASSES[name]
 
 
 __all__ = ["ALGORITHMS", "CATEGORICAL_CLASSES", "CLRS_ALGORITHMS", "PAPER_ALGORITHMS", "POINTER_TYPES", "SPECS",

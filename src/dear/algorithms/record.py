@@ -10,8 +10,8 @@ and one kernel.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Callable, Final
+from dataclasses import dataclass, field
+from typing import Any, Callable, Final, Mapping, Protocol
 
 import numpy as np
 
@@ -44,6 +44,11 @@ class GraphInputs:
     clrs_p: float = 0.5  # the edge probability of CLRS's own sampler
     complete: bool = False  # the answer lives on every pair of nodes: run on the complete graph
 
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """The inputs the kernel takes, in order (a one-node mask is passed as its index)."""
+        return ("A", "s") if self.source else ("A",)
+
 
 @dataclass(frozen=True)
 class ArrayInputs:
@@ -52,6 +57,23 @@ class ArrayInputs:
     sorted_keys: bool = False  # only ascending keys are valid inputs
     target: bool = False  # a scalar ``target`` input
     target_within_keys: bool = False  # DEAR's fix: a target above every key swaps with the largest
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """The inputs the kernel takes, in order (a graph scalar is passed as a float)."""
+        return ("key", "target") if self.target else ("key",)
+
+
+class InputKind(Protocol):
+    """What any other kind of input (strings, points, intervals, ...) provides: the kernel's
+    inputs in order, and a sampler with CLRS's distribution. Define one beside the kernel."""
+
+    @property
+    def arguments(self) -> tuple[str, ...]: ...
+
+    def draw(self, rng: np.random.Generator, n: int, **options: Any) -> dict[str, np.ndarray]:
+        """CLRS-named inputs of one random instance with ``n`` nodes (``pos`` included)."""
+        ...
 
 
 class Answer(enum.Enum):
@@ -91,13 +113,15 @@ class Algorithm:
         clrs_samples_per_s: that sampler's samples/s at n = 16 and 64 (one process; DESIGN §6).
         paper_row: its row in the DEAR paper's tables (None when not in the paper).
         max_timed_nodes: largest size the inference benchmark times (dense hints grow as n³).
+        categories: classes of its categorical probes, where they differ from
+            :data:`~dear.algorithms.spec.CATEGORICAL_CLASSES`.
     """
 
     name: str
     title: str
     kernel: Callable[..., Execution]
     specs: AlgorithmSpec
-    inputs: GraphInputs | ArrayInputs
+    inputs: GraphInputs | ArrayInputs | InputKind
     answer: Answer | None
     t_grows: bool
     steps: StepCount | None = None
@@ -105,6 +129,7 @@ class Algorithm:
     clrs_samples_per_s: tuple[float, float] | None = None
     paper_row: int | None = None
     max_timed_nodes: int | None = None
+    categories: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def is_graph(self) -> bool:
@@ -121,7 +146,7 @@ class Algorithm:
 
     @property
     def output(self) -> str:
-        """The answer's probe (each algorithm has exactly one output)."""
+        """The answer's probe (for algorithms with one output, as every checked one has)."""
         (name,) = (k for k, (stage, _, _) in self.specs.items() if stage == Stage.OUTPUT)
         return name
 

@@ -9,7 +9,7 @@ import numpy as np
 from dear.algorithms import ArrayInputs, GraphInputs, get
 from dear.algorithms._probes import graph, mask_one, node_positions
 from dear.data.trajectory import Trajectory
-from dear.specs import AlgorithmSpec, Location, Stage, check_algorithm
+from dear.specs import AlgorithmSpec, Location, Stage, Type, check_algorithm, feature_width
 
 MIN_NODES = 2
 #: Largest size ``sample``/``generate`` draw: the data are dense (``A`` alone is ``n x n``
@@ -33,6 +33,8 @@ def as_float_array(name: str, value: object) -> np.ndarray:
 
 def _check_shape(algorithm: str, spec: AlgorithmSpec, name: str, value: np.ndarray, n: int) -> None:
     expected = {Location.NODE: (n,), Location.EDGE: (n, n), Location.GRAPH: ()}[spec[name][1]]
+    if spec[name][2] == Type.CATEGORICAL:  # one-hot over the classes
+        expected += (feature_width(algorithm, name),)
     if value.shape != expected:
         raise ValueError(f"input {name!r} of {algorithm} must have shape {expected}, got {value.shape}")
 
@@ -80,7 +82,8 @@ def complete_inputs(algorithm: str, inputs: Mapping[str, object]) -> dict[str, n
             f"{algorithm} has no input probe(s) {sorted(map(str, unknown))}; its inputs are {sorted(wanted)}"
         )
     data = {name: as_float_array(name, value) for name, value in inputs.items()}
-    main = "A" if "A" in wanted else "key"
+    record = get(algorithm)
+    main = record.inputs.arguments[0]  # the input that sets the number of nodes
     if main not in data:
         raise ValueError(f"{algorithm} needs input {main!r}")
     n = data[main].shape[0] if data[main].ndim else 0
@@ -88,29 +91,36 @@ def complete_inputs(algorithm: str, inputs: Mapping[str, object]) -> dict[str, n
         raise ValueError(f"{algorithm} needs at least {MIN_NODES} nodes, got {n}")
     _check_shape(algorithm, spec, main, data[main], n)  # before deriving adj from it
     data.setdefault("pos", node_positions(n))
-    if main == "A":
+    if "adj" in wanted:
         data.setdefault("adj", graph(data["A"]))
-    if "s" in wanted:
+    if record.has_source:
         if "s" not in data:
             raise ValueError(f"{algorithm} needs a source node 's'")
         data["s"] = mask_one(_source_index(data["s"], n), n)
     if "target" in wanted and "target" not in data:
         raise ValueError(f"{algorithm} needs a scalar 'target'")
+    missing = sorted(wanted - set(data))
+    if missing:
+        raise ValueError(f"{algorithm} needs input(s) {missing}")
     for name in wanted:
         _check_shape(algorithm, spec, name, data[name], n)
     _check_structure(algorithm, data)
     return {name: data[name] for name in spec if name in wanted}
 
 
+def _argument(spec: tuple[str, str, str], value: np.ndarray) -> object:
+    """An input as the kernel takes it: a node index for a one-node mask (the source), a float
+    for a graph scalar (the target), else the array."""
+    _, location, kind = spec
+    if kind == Type.MASK_ONE and location == Location.NODE:
+        return int(np.argmax(value))
+    return float(value) if location == Location.GRAPH else value
+
+
 def run_reference(algorithm: str, inputs: dict[str, np.ndarray]) -> Trajectory:
     """Execute on already validated inputs (the hot path of :func:`generate`)."""
     record = get(algorithm)
-    args: list[object] = [inputs["A"] if record.is_graph else inputs["key"]]
-    if record.has_source:
-        args.append(int(np.argmax(inputs["s"])))
-    if "target" in inputs:
-        args.append(float(inputs["target"]))
-    run = record.kernel(*args)
+    run = record.kernel(*(_argument(record.specs[name], inputs[name]) for name in record.inputs.arguments))
     length = next(iter(run.hints.values())).shape[0]
     return Trajectory(algorithm, inputs, run.hints, run.outputs, length)
 

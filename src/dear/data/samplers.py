@@ -7,7 +7,7 @@ depends only on ``(seed, i)``: the same on any machine and for any number of wor
 from __future__ import annotations
 
 import functools
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -154,11 +154,12 @@ def draw_array_inputs(
 def draw_inputs(algorithm: str, rng: np.random.Generator, n: int, **options: object) -> dict[str, np.ndarray]:
     """CLRS-named inputs of one random instance of ``algorithm`` with ``n`` nodes."""
     kind = get(algorithm).inputs
-    draw: Callable[..., dict[str, np.ndarray]] = (
-        draw_graph_inputs if isinstance(kind, GraphInputs) else draw_array_inputs
-    )
     try:
-        return draw(kind, rng, n, **options)
+        if isinstance(kind, GraphInputs):
+            return draw_graph_inputs(kind, rng, n, **options)
+        if isinstance(kind, ArrayInputs):
+            return draw_array_inputs(kind, rng, n, **options)
+        return kind.draw(rng, n, **options)  # an algorithm's own kind of input
     # An unknown option (TypeError), or a value NumPy rejects (e.g. p="x", low=nan, low > high).
     except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(f"bad generator option for {algorithm}: {error}") from None
