@@ -327,19 +327,9 @@ def _config_claims(run: Path, option: str, truncate: bool) -> list:
          lambda m: option == "train_sizes"),
         (re.escape(f"weights in {run / 'model.safetensors'} do not fit this model (") + r".+\)",
          lambda m: option in SHAPE_OPTIONS),
-        # KNOWN BUGS (test_config_with_a_bad_size_list_names_the_option): a size list that is not
-        # a list, or a train_sizes of other than two items, gives Python's own TypeError or
-        # unpacking text, which names no option.
-        (rf"cannot read run config {path}: '\w+' object is not iterable",
-         lambda m: option in ("train_sizes", "test_sizes", "snapshot_steps")),
-        (r"(not enough|too many) values to unpack \(expected 2(, got \d+)?\)", lambda m: option == "train_sizes"),
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: TrainConfig.from_dict calls tuple() on the size lists before "
-                   "the type check, and validate unpacks train_sizes into (lo, hi) unchecked, so Python's own "
-                   "TypeError / unpacking message (\"'int' object is not iterable\", \"not enough values to "
-                   "unpack\") is the whole message")
 @pytest.mark.parametrize("option, value", [("train_sizes", 8), ("train_sizes", []), ("train_sizes", [4, 8, 16]),
                                            ("test_sizes", 8), ("snapshot_steps", 5)])
 def test_config_with_a_bad_size_list_names_the_option(smoke_run: Callable[..., Path], tmp_path: Path, option: str,

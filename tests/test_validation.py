@@ -202,10 +202,6 @@ def test_sample_and_generate_give_data_or_a_value_error(
         assert all(isinstance(t, Trajectory) and t.algorithm == algorithm for t in many)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "known bug: an array-valued low/high for binary_search passes draw_inputs (NumPy broadcasts it) "
-    "and makes the target an array; run_reference's float(target) then raises a TypeError outside "
-    "the option check"))
 @pytest.mark.parametrize("options", [{"low": [0.0]}, {"high": [2.0, 3.0]}])
 def test_array_valued_bounds_for_binary_search_are_a_bad_option(options: dict) -> None:
     with pytest.raises(ValueError, match="bad generator option for binary_search"):

@@ -85,6 +85,8 @@ class TrainConfig:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}")
+        if len(self.train_sizes) != 2:
+            raise ValueError(f"option train_sizes must be a (lo, hi) pair, got {shown(list(self.train_sizes))}")
         lo, hi = self.train_sizes
         if min(lo, self.val_size, *self.test_sizes) < 2 or lo > hi:
             raise ValueError("graph sizes must be at least 2 and train_sizes an increasing (lo, hi) pair")
@@ -129,7 +131,7 @@ class TrainConfig:
             raise ValueError(f"unknown config option(s): {', '.join(sorted(unknown))}")
         data = dict(data)
         for key in ("train_sizes", "test_sizes", "snapshot_steps"):
-            if key in data:
+            if isinstance(data.get(key), list):  # JSON's lists; anything else fails the type check
                 data[key] = tuple(data[key])
         return cls(**data)
 

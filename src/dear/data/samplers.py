@@ -133,12 +133,19 @@ def draw_graph_inputs(
     return inputs
 
 
+def _bound(name: str, value: object) -> float:
+    """A real number: NumPy would broadcast a list of bounds into arrays of draws."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
 def draw_array_inputs(
     kind: ArrayInputs, rng: np.random.Generator, n: int, *, low: float = 0.0, high: float = 1.0
 ) -> dict[str, np.ndarray]:
     """Uniform keys; sorted keys and a uniform target for binary search (CLRS's sampler, with
     DEAR's swap of a too-large target for ``binary_search_fixed``)."""
-    key = rng.uniform(low, high, size=n)
+    key = rng.uniform(_bound("low", low), _bound("high", high), size=n)
     inputs = {"pos": node_positions(n), "key": key}
     if kind.sorted_keys:
         key.sort()
