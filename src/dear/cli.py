@@ -10,7 +10,7 @@ import os
 import sys
 import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from dear.errors import DearError
 
@@ -85,39 +85,12 @@ def cmd_algorithms(args: argparse.Namespace) -> int:
     return 0
 
 
-TRAIN_FLAGS = {
-    "steps": (int, "optimiser steps (profile default otherwise)"),
-    "checkpoint_every": (int, "write a resumable checkpoint every K steps"),
-    "hidden": (int, "hidden size H"),
-    "batch_size": (int, "graphs per batch"),
-    "lr": (float, "Adam learning rate"),
-    "train_samples": (int, "size of the fixed training set"),
-    "teacher_forcing": (float, "nar-hints: probability of feeding ground-truth hints"),
-    "solver": (str, "dear: root finder (anderson, fixed_point, broyden)"),
-    "tol": (float, "dear: relative residual tolerance in training"),
-    "max_iter": (int, "dear: solver iteration cap in training"),
-    "eval_tol": (float, "dear: tolerance at evaluation"),
-    "eval_max_iter": (int, "dear: iteration cap at evaluation"),
-    "eval_patience": (int, "dear: stop a graph at evaluation after K iterations with no new lowest residual"),
-    "backward": (str, "dear: gradient (ift = implicit differentiation where a graph converged, phantom "
-                      "steps where not; phantom = phantom steps for every graph)"),
-    "backward_tol": (float, "dear: tolerance of the ift backward's adjoint solve"),
-    "backward_max_iter": (int, "dear: iteration cap of the ift backward's adjoint solve"),
-    "phantom_damping": (float, "dear: phantom step z + d (f(z) - z) (official: 1, the decoded state is f(z*))"),
-    "anderson_m": (int, "dear: Anderson memory"),
-    "snapshot_steps": (_steps, "keep the best weights so far at these steps, e.g. 1500,6000 (learning curves)"),
-    "select_by": (str, "keep the weights with the best val_score or the lowest val_loss (official)"),
-    "jacobian_weight": (float, "dear: Hutchinson Jacobian regulariser weight (paper: 1e-4)"),
-    "state_noise": (float, "dear: std of Gaussian state noise, training only"),
-    "stochastic_steps": (int, "dear: up to K extra solver steps drawn at random in training"),
-    "align": (str, "dear: run directory of a trained NAR to align the solver trajectory to"),
-    "align_weight": (float, "dear: weight of the alignment loss (paper: 0.01-0.1)"),
-    "correction_states": (int, "dear: fixed-point correction, supervise the outputs of K states along the solve"),
-    "correction_decay": (float, "dear: weight decay of earlier correction states (state k of K: decay^(K-k))"),
-    "init": (str, "dear: where the solve starts, zeros (paper) or inputs (the encoded inputs)"),
-    "dem_temperature": (float, "dem: softmin temperature (0 = hard min-update)"),
-    "dem_step_penalty": (float, "dem: weight of the step penalty sum ||z_t+1 - z_t||^2"),
-}
+def train_flags() -> dict[str, tuple[Callable[[str], Any], str]]:
+    """``dear train``'s option flags, from the config's fields (:func:`dear.config.flags`): lists
+    of integers are read comma-separated."""
+    from dear.config import flags
+
+    return {name: (_steps if kind is tuple else kind, help_text) for name, (kind, help_text) in flags().items()}
 
 
 def _set_threads(threads: int) -> None:
@@ -134,7 +107,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from dear.config import make_config
     from dear.train import train
 
-    overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}
+    overrides = {name: getattr(args, name) for name in train_flags()}
     overrides.update(model=args.model, processor=args.processor, seed=args.seed,
                      granola=args.granola or None, cgp=args.cgp or None)
     config = make_config(args.algorithm, args.profile, **overrides)
@@ -241,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--granola", action="store_true", help="dear: GRANOLA graph-adaptive normalisation")
     p.add_argument("--cgp", action="store_true", help="dear: Cayley Graph Propagation (second pass on a Cayley graph)")
-    for name, (kind, help_text) in TRAIN_FLAGS.items():
+    for name, (kind, help_text) in train_flags().items():
         p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None, help=help_text)
     p.set_defaults(run=cmd_train)
 

@@ -14,10 +14,18 @@ from dear.errors import shown
 MODELS = ("nar", "nar-lt", "nar-hints", "dem", "dear")
 PROFILES = ("smoke", "cpu", "official")
 SOLVERS = ("anderson", "fixed_point", "broyden")
+PROCESSORS = ("mpnn", "triplet")
 BACKWARDS = ("ift", "phantom")
 SELECT_BY = ("val_score", "val_loss")
+INITS = ("zeros", "inputs")
 #: Largest hidden size a config may ask for: weights are allocated when the model is built.
 MAX_HIDDEN = 4096
+
+
+def option(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
+    """A config field that is also a ``dear train`` flag: its help and allowed values live here,
+    once; the CLI builds its flags from these fields (:func:`flags`)."""
+    return field(default=default, metadata={"help": help, "choices": choices})
 
 
 @dataclass
@@ -28,12 +36,12 @@ class TrainConfig:
     profile: str = "cpu"
     seed: int = 0
     # optimisation (profile-controlled)
-    hidden: int = 64
-    steps: int = 1500
-    batch_size: int = 32
-    lr: float = 3e-4
+    hidden: int = option(64, "hidden size H")
+    steps: int = option(1500, "optimiser steps (profile default otherwise)")
+    batch_size: int = option(32, "graphs per batch")
+    lr: float = option(3e-4, "Adam learning rate")
     grad_clip: float = 1.0
-    train_samples: int = 5000
+    train_samples: int = option(5000, "size of the fixed training set")
     train_sizes: tuple[int, int] = (8, 16)
     random_pos: bool = False  # CLRS's process_random_pos on every split (official: on)
     val_samples: int = 100
@@ -42,36 +50,43 @@ class TrainConfig:
     test_samples: int = 100
     eval_every: int = 150
     log_every: int = 25
-    snapshot_steps: tuple[int, ...] = ()  # keep the best weights so far at these steps (learning curves)
-    select_by: str = "val_score"  # the kept weights: highest val_score, or lowest val_loss (official)
-    checkpoint_every: int = 150
+    snapshot_steps: tuple[int, ...] = option(
+        (), "keep the best weights so far at these steps, e.g. 1500,6000 (learning curves)")
+    select_by: str = option(
+        "val_score", "keep the weights with the best val_score or the lowest val_loss (official)", choices=SELECT_BY)
+    checkpoint_every: int = option(150, "write a resumable checkpoint every K steps")
     # NAR variants
-    teacher_forcing: float = 0.0
+    teacher_forcing: float = option(0.0, "nar-hints: probability of feeding ground-truth hints")
     max_steps: int = 0  # nar-lt cap; 0 = 1.5x the largest training T (set at training start)
     # DEAR / DEM
-    solver: str = "anderson"
-    tol: float = 1e-3
-    max_iter: int = 40
-    eval_tol: float = 1e-3
-    eval_max_iter: int = 64
-    eval_patience: int = 0  # 0: no stall test at evaluation
-    backward: str = "ift"
-    backward_tol: float = 1e-3  # adjoint solve of the ift backward (official: 0.01, forward 0.1)
-    backward_max_iter: int = 40
-    phantom_damping: float = 0.5  # phantom step z + d (f(z) - z); official (torchdeq tau): 1.0, i.e. f(z*)
-    anderson_m: int = 6
-    jacobian_weight: float = 0.0
-    state_noise: float = 0.0
+    solver: str = option("anderson", "dear: root finder (anderson, fixed_point, broyden)", choices=SOLVERS)
+    tol: float = option(1e-3, "dear: relative residual tolerance in training")
+    max_iter: int = option(40, "dear: solver iteration cap in training")
+    eval_tol: float = option(1e-3, "dear: tolerance at evaluation")
+    eval_max_iter: int = option(64, "dear: iteration cap at evaluation")
+    eval_patience: int = option(0, "dear: stop a graph at evaluation after K iterations with no new lowest residual")
+    backward: str = option(
+        "ift", "dear: gradient (ift = implicit differentiation where a graph converged, phantom steps where "
+        "not; phantom = phantom steps for every graph)", choices=BACKWARDS)
+    backward_tol: float = option(1e-3, "dear: tolerance of the ift backward's adjoint solve (official: 0.01)")
+    backward_max_iter: int = option(40, "dear: iteration cap of the ift backward's adjoint solve")
+    phantom_damping: float = option(
+        0.5, "dear: phantom step z + d (f(z) - z) (official: 1, the decoded state is f(z*))")
+    anderson_m: int = option(6, "dear: Anderson memory")
+    jacobian_weight: float = option(0.0, "dear: Hutchinson Jacobian regulariser weight (paper: 1e-4)")
+    state_noise: float = option(0.0, "dear: std of Gaussian state noise, training only")
     granola: bool = False
     cgp: bool = False
-    stochastic_steps: int = 0
-    align: str = ""
-    align_weight: float = 0.05
-    correction_states: int = 0  # fixed-point correction: states along the solve whose outputs are supervised
-    correction_decay: float = 0.8
-    init: str = "zeros"  # dear: solver start, zeros (paper) or the encoded inputs
-    dem_temperature: float = 0.0
-    dem_step_penalty: float = 0.01
+    stochastic_steps: int = option(0, "dear: up to K extra solver steps drawn at random in training")
+    align: str = option("", "dear: run directory of a trained NAR to align the solver trajectory to")
+    align_weight: float = option(0.05, "dear: weight of the alignment loss (paper: 0.01-0.1)")
+    correction_states: int = option(
+        0, "dear: fixed-point correction, supervise the outputs of K states along the solve")
+    correction_decay: float = option(0.8, "dear: weight decay of earlier correction states (state k of K: decay^(K-k))")
+    init: str = option(
+        "zeros", "dear: where the solve starts, zeros (paper) or inputs (the encoded inputs)", choices=INITS)
+    dem_temperature: float = option(0.0, "dem: softmin temperature (0 = hard min-update)")
+    dem_step_penalty: float = option(0.01, "dem: weight of the step penalty sum ||z_t+1 - z_t||^2")
     description: str = field(default="", repr=False)
 
     def validate(self) -> "TrainConfig":
@@ -79,9 +94,8 @@ class TrainConfig:
 
         check_algorithm(self.algorithm)
         self._check_types()
-        choices = {"model": MODELS, "profile": PROFILES, "solver": SOLVERS, "backward": BACKWARDS,
-                   "processor": ("mpnn", "triplet"), "select_by": SELECT_BY,
-                   "init": ("zeros", "inputs")}
+        choices = {"model": MODELS, "profile": PROFILES, "processor": PROCESSORS}
+        choices |= {f.name: f.metadata["choices"] for f in fields(self) if f.metadata.get("choices")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}")
@@ -153,6 +167,11 @@ def _of_type(value: Any, default: Any) -> bool:
     if isinstance(default, float):
         return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     return type(value) is type(default)  # bool, int (not bool), str
+
+
+def flags() -> dict[str, tuple[type, str]]:
+    """``name -> (type of its default, help)`` of every option that is a ``dear train`` flag."""
+    return {f.name: (type(f.default), f.metadata["help"]) for f in fields(TrainConfig) if "help" in f.metadata}
 
 
 def profile_defaults(profile: str) -> dict[str, Any]:
