@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dear.algorithms import get
 from dear.checking import CHECKED, Edges, graph_edges, in_some_mst, path_sums, pointer_roots, structure, tie_aware_check
 from dear.data import execute
 
 PROPERTY = settings(derandomize=True, max_examples=40, deadline=None)
 SOURCED = ("bfs", "bellman_ford", "dijkstra", "dag_shortest_paths", "mst_prim")
 DIRECTED = ("dfs", "dag_shortest_paths", "strongly_connected_components", "strongly_connected_components_local")
-GRAPH_ALGORITHMS = tuple(a for a in CHECKED if a not in ("insertion_sort", "minimum", "binary_search",
-                                                         "binary_search_fixed"))
+GRAPH_ALGORITHMS = tuple(a for a in CHECKED if get(a).is_graph)
 
 
 def random_graph(algorithm: str, n: int, p: float, seed: int, max_weight: int = 3) -> nx.Graph:

@@ -16,8 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dear.data import Trajectory, execute, generate, sample
-from dear.specs import ALGORITHMS, Location, Stage, check_algorithm
-from tests.error_claims import execute_claims, result_or_true_refusal, sampling_claims, valid_sampling
+from dear.specs import Location, Stage, check_algorithm
+from tests.error_claims import (
+    CLAIMED_ALGORITHMS,
+    execute_claims,
+    result_or_true_refusal,
+    sampling_claims,
+    valid_sampling,
+)
 
 N = 4
 A = np.ones((N, N)) - np.eye(N)  # complete graph, unit weights
@@ -132,8 +138,8 @@ def _location_shape(location: str, n: int) -> tuple[int, ...]:
 def execute_calls(draw: st.DrawFn) -> tuple[str, dict[object, object]]:
     """An algorithm name and inputs of the right shapes and odd values (so that they reach the
     algorithm), then maybe one probe left out, added or replaced by anything."""
-    algorithm = draw(st.sampled_from(ALGORITHMS + ("no_such_algorithm",)))
-    spec = check_algorithm(algorithm if algorithm in ALGORITHMS else "bfs")
+    algorithm = draw(st.sampled_from(CLAIMED_ALGORITHMS + ("no_such_algorithm",)))
+    spec = check_algorithm(algorithm if algorithm in CLAIMED_ALGORITHMS else "bfs")
     n = draw(st.integers(0, 5))
     names = [name for name, (stage, _, _) in spec.items() if stage == Stage.INPUT]
     inputs: dict[object, object] = {
@@ -174,7 +180,7 @@ SMALL_INTS = st.integers(-3, 12)
 
 @settings(derandomize=True, max_examples=300, deadline=None)
 @given(
-    algorithm=st.sampled_from(ALGORITHMS),
+    algorithm=st.sampled_from(CLAIMED_ALGORITHMS),
     num_samples=st.one_of(st.integers(-2, 3), JUNK),
     num_nodes=st.one_of(
         SMALL_INTS, st.tuples(SMALL_INTS, SMALL_INTS), st.lists(SMALL_INTS, max_size=3), JUNK

@@ -14,8 +14,15 @@ from dear.algorithms import (  # noqa: F401  (imports register the algorithms)
     floyd_warshall,
     mst,
     scc,
+    dfs_applications,
     sorting,
     searching,
+    bubble_sort,
+    heapsort,
+    quicksort,
+    strings,
+    geometry,
+    greedy, kadane, dynamic_programming,
 )
 from dear.algorithms.record import REGISTRY, Algorithm, Answer, ArrayInputs, Execution, GraphInputs, get
 

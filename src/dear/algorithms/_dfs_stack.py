@@ -1,7 +1,8 @@
-"""CLRS-30's iterative DFS on the ``s_prev`` stack, shared by dfs, scc and dag_shortest_paths.
+"""CLRS-30's iterative DFS on the ``s_prev`` stack, shared by dfs, scc, dag_shortest_paths and
+topological_sort, articulation_points and bridges (:mod:`~dear.algorithms.dfs_applications`).
 
 CLRS unrolls DFS into an explicit stack threaded through ``s_prev`` (``s_last`` is its top) and
-records a hint after every discovery, push and finish. The three algorithms differ only in
+records a hint after every discovery, push and finish. The algorithms differ only in
 what they do around those events, so the stepping lives here once, as a resumable state
 machine (:func:`advance`) whose registers sit in a small array so that callers can react to
 each event and record their own probes.
@@ -14,7 +15,7 @@ import numpy as np
 
 from dear.algorithms.spec import CAT, H, M1, N, PTR, AlgorithmSpec
 
-#: The probes of the stack (CLRS's ``s_prev``, with the node colours), shared by all three.
+#: The probes of the stack (CLRS's ``s_prev``, with the node colours), shared by all of them.
 DFS_STACK_HINTS: AlgorithmSpec = {
     "color": (H, N, CAT),
     "s_prev": (H, N, PTR),
@@ -26,10 +27,11 @@ DFS_STACK_HINTS: AlgorithmSpec = {
 
 # Registers of the state machine: the probed node pointers, then where in the loop body we are.
 S, U, V, S_LAST, STAGE = 0, 1, 2, 3, 4
-_TOP, _SCAN, _CHECK, _POP = 0, 1, 2, 3
+_TOP, _SCAN, _CHECK, _POP, _RESCAN = 0, 1, 2, 3, 4
 
-# Events reported by ``advance`` (each followed by a hint step in CLRS), plus a tree's start.
-DISCOVER, PUSH, FINISH, DONE, START = 0, 1, 2, 3, 4
+# Events reported by ``advance`` (each followed by a hint step in CLRS), plus a tree's start,
+# plus a visited neighbour met in the scan (reported only when ``advance`` is ``seeing``).
+DISCOVER, PUSH, FINISH, DONE, START, SEE = 0, 1, 2, 3, 4, 5
 
 # How ``dfs_forest`` updates its ``label`` array (dfs's ``pi``, scc's ``scc_id``).
 KEEP_LABEL, LABEL_PARENT, LABEL_ROOT = 0, 1, 2
@@ -47,12 +49,14 @@ def start(reg: np.ndarray, s: int) -> None:
 @numba.njit(cache=True)
 def advance(
     A: np.ndarray, reg: np.ndarray, color: np.ndarray, d: np.ndarray, f: np.ndarray,
-    s_prev: np.ndarray, clock: np.ndarray, timed: bool,
+    s_prev: np.ndarray, clock: np.ndarray, timed: bool, seeing: bool = False,
 ) -> int:
     """Run CLRS's ``while True`` body until its next hint push and return which event it was.
 
     ``timed`` switches on dfs/scc's clock: it stamps ``d``/``f`` and also (re)discovers a
-    grey node whose ``d`` is still 0 (a pushed child). ``v`` follows Python's for-loop
+    grey node whose ``d`` is still 0 (a pushed child). ``seeing`` also stops the scan at each
+    non-white neighbour ``v`` (``SEE``; the next call scans on from ``v + 1``), where
+    articulation points and bridges update ``low``. ``v`` follows Python's for-loop
     semantics: it is ``n - 1`` after a scan that found no white neighbour.
     """
     n = A.shape[0]
@@ -67,15 +71,21 @@ def advance(
                     d[u] = clock[0]
                 color[u] = 1
                 return DISCOVER
-        elif stage == _SCAN:
+        elif stage == _SCAN or stage == _RESCAN:
+            first = 0 if stage == _SCAN else reg[V] + 1
             reg[STAGE] = _CHECK
-            for v in range(n):
-                if A[u, v] != 0 and color[v] == 0:
+            for v in range(first, n):
+                if A[u, v] == 0:
+                    continue
+                reg[V] = v
+                if color[v] == 0:
                     color[v] = 1
                     s_prev[v] = reg[S_LAST]
                     reg[S_LAST] = v
-                    reg[V] = v
                     return PUSH
+                if seeing:
+                    reg[STAGE] = _RESCAN
+                    return SEE
             reg[V] = n - 1
         elif stage == _CHECK:
             if reg[S_LAST] == u:

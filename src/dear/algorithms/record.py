@@ -57,6 +57,8 @@ class ArrayInputs:
     sorted_keys: bool = False  # only ascending keys are valid inputs
     target: bool = False  # a scalar ``target`` input
     target_within_keys: bool = False  # DEAR's fix: a target above every key swaps with the largest
+    low: float = 0.0  # keys (and target) are U[low, high] unless the generator options say otherwise
+    high: float = 1.0
 
     @property
     def arguments(self) -> tuple[str, ...]:

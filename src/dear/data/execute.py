@@ -90,7 +90,9 @@ def complete_inputs(algorithm: str, inputs: Mapping[str, object]) -> dict[str, n
     if n < MIN_NODES:
         raise ValueError(f"{algorithm} needs at least {MIN_NODES} nodes, got {n}")
     _check_shape(algorithm, spec, main, data[main], n)  # before deriving adj from it
-    data.setdefault("pos", node_positions(n))
+    if "pos" not in data:  # an input kind may lay its nodes out otherwise (strings: per part)
+        positions = getattr(record.inputs, "positions", None)
+        data["pos"] = positions(data) if positions else node_positions(n)
     if "adj" in wanted:
         data.setdefault("adj", graph(data["A"]))
     if record.has_source:

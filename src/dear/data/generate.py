@@ -64,16 +64,24 @@ def _draw(algorithm: str, lo: int, hi: int, rng: np.random.Generator, options: d
     n = lo if lo == hi else int(rng.integers(lo, hi + 1))
     trajectory = run_reference(algorithm, draw_inputs(algorithm, rng, n, **options))
     if random_pos:
-        trajectory = replace(trajectory, inputs=trajectory.inputs | {"pos": random_positions(rng, n)})
+        pos = random_positions(rng, n, _part_starts(trajectory))
+        trajectory = replace(trajectory, inputs=trajectory.inputs | {"pos": pos})
     return trajectory if hints else replace(trajectory, hints={})
 
 
-def random_positions(rng: np.random.Generator, n: int) -> np.ndarray:
+def random_positions(rng: np.random.Generator, n: int, starts: Sequence[int] = (0,)) -> np.ndarray:
     """CLRS's ``process_random_pos`` (used by its training pipeline and by the official DEAR code
     on every split): ``pos`` becomes ``n`` sorted uniform draws instead of ``i / n``, so a model
     cannot read a node's index off its position. Drawn after the inputs, from the sample's own
-    stream; the algorithm never reads ``pos``, so the trajectory is otherwise unchanged."""
-    return np.sort(rng.uniform(size=n))
+    stream; the algorithm never reads ``pos``, so the trajectory is otherwise unchanged. Where
+    the nodes form parts (``starts``: their first nodes; a string algorithm's two strings), the
+    draws are sorted within each part, as CLRS does."""
+    return np.concatenate([np.sort(part) for part in np.split(rng.uniform(size=n), starts[1:])])
+
+
+def _part_starts(trajectory: Trajectory) -> np.ndarray:
+    """First nodes of the parts its fixed ``pos`` restarts at 0 in (CLRS's split rule)."""
+    return np.flatnonzero(trajectory.inputs["pos"] == 0)
 
 
 def sample(algorithm: str, num_nodes: NodeCount, seed: int, **generator: object) -> Trajectory:

@@ -141,10 +141,11 @@ def _bound(name: str, value: object) -> float:
 
 
 def draw_array_inputs(
-    kind: ArrayInputs, rng: np.random.Generator, n: int, *, low: float = 0.0, high: float = 1.0
+    kind: ArrayInputs, rng: np.random.Generator, n: int, *, low: float | None = None, high: float | None = None
 ) -> dict[str, np.ndarray]:
-    """Uniform keys; sorted keys and a uniform target for binary search (CLRS's sampler, with
-    DEAR's swap of a too-large target for ``binary_search_fixed``)."""
+    """Uniform keys in the kind's range unless given; sorted keys and a uniform target for binary
+    search (CLRS's sampler, with DEAR's swap of a too-large target for ``binary_search_fixed``)."""
+    low, high = kind.low if low is None else low, kind.high if high is None else high
     key = rng.uniform(_bound("low", low), _bound("high", high), size=n)
     inputs = {"pos": node_positions(n), "key": key}
     if kind.sorted_keys:

@@ -137,17 +137,26 @@ class NARAlignment:
     DEAR loads without the NAR's run) nor its ``train()``: the NAR is put in eval mode with
     frozen weights here, once, and follows the batch's device. The caller loads the NAR
     (:func:`dear.run.load_alignment_target`), so models never read run directories.
+
+    Args:
+        nar (NAR): The pretrained NAR (same algorithm and ``hidden`` as the DEAR).
     """
 
     def __init__(self, nar: NAR) -> None:
         self.nar = nar.requires_grad_(False).eval()
 
     def loss(self, batch: Batch, trajectory: list[Tensor], counts: Tensor, step: Callable[[Tensor], Tensor]) -> Tensor:
-        """Alignment loss of the solver's ``trajectory`` (detached states, in order; graph ``g``'s
+        r"""Alignment loss of the solver's ``trajectory`` (detached states, in order; graph ``g``'s
         first ``counts[g]`` are its own, the rest padding) to the NAR.
 
         Each state ``s`` enters as ``step(s)``, one differentiable processor step: the solver's
-        states carry no gradient, ``step(s)`` does, into the processor and the encoders."""
+        states carry no gradient, ``step(s)`` does, into the processor and the encoders.
+
+        Shapes:
+            - **input:** ``trajectory`` :math:`K` tensors :math:`(N', H)` (the processor graph's
+              rows: :math:`N' \ge N` with CGP), ``counts`` :math:`(G)`, ``batch.length`` :math:`(G)`
+            - **output:** a scalar (:func:`alignment_loss`)
+        """
         nar = self.nar.to(batch.batch.device)
         with torch.no_grad():
             targets = nar.step_latents(batch)

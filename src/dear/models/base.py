@@ -49,7 +49,36 @@ class Prediction:
 
 
 class Reasoner(nn.Module):
-    """Spec-driven encoder, a processor, spec-driven output decoder (CLRS-30's blueprint)."""
+    r"""Spec-driven encoder, a processor, spec-driven output decoder (CLRS-30's
+    encode-process-decode blueprint):
+
+    .. math::
+        (\mathbf{n}, \mathbf{e}, \mathbf{g}) &= \mathrm{Enc}(\mathbf{x})
+
+        \mathbf{H} &= \mathrm{latent}(\mathbf{n}, \mathbf{e}, \mathbf{g})
+
+        \mathbf{y}_p &= \mathrm{Dec}_p\big([\mathbf{n} \,\|\, \mathbf{H}], \mathbf{e}, \mathbf{g}\big)
+
+    where a subclass says how :meth:`latent` finds the state from the processor (NAR unrolls
+    it, DEAR and DEM solve for its fixed point), :math:`\mathrm{Enc}` is a
+    :class:`~dear.nn.encoders.ProbeEncoder` of the inputs and :math:`\mathrm{Dec}` a
+    :class:`~dear.nn.decoders.ProbeDecoder` of the outputs. The model follows its parameters'
+    dtype: after ``model.double()`` it runs in float64 on the same batches.
+
+    Args:
+        algorithm (str): The algorithm whose probe specs drive the encoder and decoder.
+        hidden (int, optional): Width :math:`H` of the state and of the encodings. (default: :obj:`128`)
+        processor (str, optional): A name in :data:`~dear.nn.processors.PROCESSORS`. (default: :obj:`"mpnn"`)
+        granola (bool, optional): GRANOLA's norm in the processor. (default: :obj:`False`)
+        cgp (bool, optional): Cayley Graph Propagation after each processor step. (default: :obj:`False`)
+
+    Shapes:
+        - **input:** a PyG batch of :math:`N` nodes, :math:`E` edges and :math:`G` graphs
+          (:func:`dear.data.batching.collate`) with the input and output probes, ``length``
+          :math:`(G)` and, for hint-supervised models, the hints
+        - **output:** a :class:`Prediction`: ``outputs`` as the decoder returns them,
+          ``latent`` :math:`(N, H)`, ``aux_losses`` scalars
+    """
 
     #: Whether training batches must carry the hints (only hint-supervised models read them).
     uses_hints = False
@@ -67,6 +96,13 @@ class Reasoner(nn.Module):
         self.input_encoder = ProbeEncoder(algorithm, Stage.INPUT, hidden)
         self.processor = build_processor(processor, hidden, granola=granola, cgp=cgp)
         self.output_decoder = ProbeDecoder(algorithm, Stage.OUTPUT, hidden)
+
+    def reset_parameters(self) -> None:
+        """Re-initialise every weight as construction does: under the same seed, a reset model
+        equals a freshly built one (``tests/test_reset_parameters.py``)."""
+        self.input_encoder.reset_parameters()
+        self.processor.reset_parameters()
+        self.output_decoder.reset_parameters()
 
     def encode(self, batch: Batch) -> EncodedGraph:
         node, edge, graph = self.input_encoder(batch)

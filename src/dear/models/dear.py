@@ -28,6 +28,41 @@ INITS = ("zeros", "inputs")
 
 
 class DEAR(Reasoner):
+    r"""Deep equilibrium algorithmic reasoner: the state is the processor's fixed point,
+
+    .. math::
+        \mathbf{H}^{*} = P(\mathbf{H}^{*}; \mathbf{n}, \mathbf{e}, \mathbf{g}),
+
+    found per graph by a root solver (:func:`dear.deq.solve`) from :math:`\mathbf{H}^{(0)} =
+    \mathbf{0}` (``init="zeros"``) or :math:`\mathbf{n}` (``init="inputs"``; no gradient
+    flows into the start), until the relative residual
+    :math:`\|P(\mathbf{H}) - \mathbf{H}\| / \|P(\mathbf{H})\|` of the graph is below the
+    tolerance. Its gradient is implicit (IFT) where a graph converged, phantom steps elsewhere.
+    In training, optional extra losses (``aux_losses``): the Jacobian regulariser, the
+    alignment to a NAR (:meth:`align_to`) and fixed-point correction (:meth:`extra_losses`).
+    Each argument below is the :class:`~dear.config.TrainConfig` field of the same name (the
+    ``dear train`` flags' help says more), which :meth:`from_config` reads.
+
+    Args:
+        algorithm (str), hidden (int), processor (str), granola (bool), cgp (bool): As for
+            :class:`~dear.models.base.Reasoner`.
+        solver (str), tol (float), max_iter (int): Root finder and its limits in training;
+            ``eval_tol``, ``eval_max_iter``, ``eval_patience`` at evaluation.
+        backward (str), backward_tol (float), backward_max_iter (int), phantom_damping (float):
+            The gradient and its adjoint solve; ``anderson_m``: Anderson's memory.
+        jacobian_weight (float), state_noise (float), stochastic_steps (int): Training-only
+            regularisers.
+        align (str), align_weight (float): The NAR run to align to and the loss weight.
+        correction_states (int), correction_decay (float): Fixed-point correction.
+        init (str): The solver's start, one of :data:`INITS`.
+
+    Shapes:
+        - **input:** a batch as for :class:`~dear.models.base.Reasoner` (``length`` :math:`(G)`
+          is read only to align)
+        - **output:** a :class:`~dear.models.base.Prediction`, ``latent`` :math:`(N, H)`,
+          ``report`` the solve's :class:`~dear.deq.info.SolverInfo`
+    """
+
     def __init__(
         self,
         algorithm: str,

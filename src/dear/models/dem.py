@@ -54,7 +54,31 @@ def softmin(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.Tenso
 
 
 class DEM(Reasoner):
-    """Min-updated processor iterated from a high learned state until each graph stops moving."""
+    r"""Min-updated processor iterated from a learned state until each graph stops moving:
+
+    .. math::
+        \mathbf{z}_i^{(0)} = \mathbf{z}_0, \qquad
+        \mathbf{z}^{(t+1)} = \mathrm{softmin}_\tau\big(\mathbf{z}^{(t)},
+        P(\mathbf{z}^{(t)}; \mathbf{n}, \mathbf{e}, \mathbf{g})\big)
+
+    (:func:`softmin`; the elementwise min for :math:`\tau = 0`), with :math:`\mathbf{z}_0`
+    one learned vector shared by all nodes, plain fixed-point steps and backpropagation through
+    every step (see the module docstring for why not IFT). Training adds
+    ``aux_losses["step_penalty"]`` :math:`= w \sum_t \operatorname{mean}_i
+    \|\mathbf{z}_i^{(t+1)} - \mathbf{z}_i^{(t)}\|^2`.
+
+    Args:
+        algorithm (str), hidden (int), processor (str): As for :class:`~dear.models.base.Reasoner`.
+        temperature (float, optional): :math:`\tau \ge 0`. (default: :obj:`0.0`)
+        step_penalty (float, optional): :math:`w`. (default: :obj:`0.01`)
+        tol (float), max_iter (int): Per-graph relative residual and step cap in training;
+            ``eval_tol``, ``eval_max_iter`` at evaluation.
+
+    Shapes:
+        - **input:** a batch as for :class:`~dear.models.base.Reasoner`
+        - **output:** a :class:`~dear.models.base.Prediction`, ``latent`` :math:`(N, H)`,
+          ``report`` the solve's :class:`~dear.deq.info.SolverInfo`
+    """
 
     def __init__(
         self,
@@ -77,6 +101,10 @@ class DEM(Reasoner):
         self.train_limits = (tol, max_iter)
         self.eval_limits = (eval_tol, eval_max_iter)
         self.initial_state = nn.Parameter(torch.full((hidden,), INITIAL_STATE))
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        nn.init.constant_(self.initial_state, INITIAL_STATE)
 
     @classmethod
     def from_config(cls, config: TrainConfig) -> "DEM":

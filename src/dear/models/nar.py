@@ -30,7 +30,27 @@ from dear.specs import POINTER_TYPES, SPECS, Location, Stage
 
 
 class NAR(Reasoner):
-    """Unrolled for the ground-truth number of steps of each graph."""
+    r"""The processor unrolled for the ground-truth number of steps :math:`T_g` of each graph
+    :math:`g` (in training and at test time):
+
+    .. math::
+        \mathbf{h}_i^{(0)} = \mathbf{0}, \qquad
+        \mathbf{h}_i^{(t+1)} = \begin{cases}
+        P(\mathbf{H}^{(t)}; \mathbf{n}, \mathbf{e}, \mathbf{g})_i & t < T_{g(i)} \\
+        \mathbf{h}_i^{(t)} & \text{otherwise,} \end{cases}
+
+    decoded from :math:`\mathbf{H}^{(\max_g T_g)}`: a graph that finished is frozen (and
+    costs no compute), so a batch costs what its graphs need.
+
+    Args:
+        algorithm (str), hidden (int), processor (str), granola (bool), cgp (bool): As for
+            :class:`~dear.models.base.Reasoner`.
+
+    Shapes:
+        - **input:** a batch as for :class:`~dear.models.base.Reasoner`, whose ``length``
+          :math:`(G)` (long) gives :math:`T_g`
+        - **output:** a :class:`~dear.models.base.Prediction`, ``latent`` :math:`(N, H)`
+    """
 
     uses_length = True
 
@@ -59,7 +79,28 @@ class NAR(Reasoner):
 
 
 class NARLearntTermination(NAR):
-    """Learns when to stop instead of being told ``T`` at test time."""
+    r"""A :class:`NAR` that learns when to stop instead of being told :math:`T_g` at test time.
+    After step :math:`t` a stop head reads the max-pooled state of each graph,
+
+    .. math::
+        s_g^{(t)} = \mathbf{w}^\top \max_{i \in g} \mathbf{h}_i^{(t)} + b;
+
+    training runs :math:`T_g` steps and adds the loss
+    :math:`\sum_g \sum_{t=1}^{T_g} \mathrm{BCE}(s_g^{(t)}, \mathbb{1}[t = T_g]) / \sum_g T_g`
+    (``aux_losses["stop"]``); evaluation freezes graph :math:`g` after the first step with
+    :math:`s_g^{(t)} > 0`, after ``max_steps`` steps at the latest.
+
+    Args:
+        algorithm (str), hidden (int), processor (str): As for :class:`~dear.models.base.Reasoner`.
+        max_steps (int, optional): Cap on the steps at evaluation (:func:`termination_cap`:
+            1.5x the largest training :math:`T`). (default: :obj:`64`)
+        **switches (bool): ``granola``, ``cgp``.
+
+    Shapes:
+        - **input:** a batch as for :class:`~dear.models.base.Reasoner`; ``length``
+          :math:`(G)` is read in training only
+        - **output:** a :class:`~dear.models.base.Prediction`, ``latent`` :math:`(N, H)`
+    """
 
     uses_length = False
 
@@ -69,6 +110,10 @@ class NARLearntTermination(NAR):
         super().__init__(algorithm, hidden, processor, **switches)
         self.stop_head = nn.Linear(hidden, 1)
         self.max_steps = max_steps
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        self.stop_head.reset_parameters()
 
     def stop_logit(self, h: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         return self.stop_head(graph_max_pool(h, graph.batch, graph.num_graphs)).squeeze(-1)
@@ -95,8 +140,8 @@ class NARLearntTermination(NAR):
         for t in range(int(steps.max())):
             alive = steps > t
             h = self.processor(h, graph, alive[graph.batch])
-            target = (steps - 1 == t).float()
             logit = self.stop_logit(h, graph)
+            target = (steps - 1 == t).to(logit.dtype)
             losses.append(F.binary_cross_entropy_with_logits(logit[alive], target[alive], reduction="sum"))
         stop_loss = torch.stack(losses).sum() / steps.sum()
         return h, {"stop": stop_loss}, {"steps_mean": float(steps.float().mean())}
@@ -108,7 +153,36 @@ def termination_cap(max_train_length: int) -> int:
 
 
 class NARHints(NAR):
-    """Hint-supervised NAR (encode the hints of step t, decode those of step t + 1)."""
+    r"""Hint-supervised :class:`NAR`: each step reads the encoded hints of step :math:`t` and
+    decodes those of step :math:`t + 1`,
+
+    .. math::
+        (\mathbf{n}^{(t)}, \mathbf{e}^{(t)}, \mathbf{g}^{(t)}) &= (\mathbf{n}, \mathbf{e}, \mathbf{g})
+        + \mathrm{Enc}_{\mathrm{hint}}(\hat{\mathbf{x}}^{(t)})
+
+        \mathbf{H}^{(t+1)} &= P(\mathbf{H}^{(t)}; \mathbf{n}^{(t)}, \mathbf{e}^{(t)}, \mathbf{g}^{(t)})
+
+        \hat{\mathbf{y}}^{(t+1)} &= \mathrm{Dec}_{\mathrm{hint}}\big([\mathbf{n}^{(t)} \,\|\,
+        \mathbf{H}^{(t+1)}], \mathbf{e}^{(t)}, \mathbf{g}^{(t)}\big)
+
+    with :math:`\hat{\mathbf{x}}^{(0)}` the true hints of step 0 and
+    :math:`\hat{\mathbf{x}}^{(t+1)}` the true hints of step :math:`t + 1` with probability
+    ``teacher_forcing`` (training only), else the hard predictions from
+    :math:`\hat{\mathbf{y}}^{(t+1)}` (detached). ``aux_losses["hints"]`` is the mean hint loss
+    over steps and probes. Edge pointers (Floyd–Warshall's ``Pi_h``) are decoded, never fed back.
+
+    Args:
+        algorithm (str), hidden (int), processor (str), granola (bool): As for
+            :class:`~dear.models.base.Reasoner`.
+        teacher_forcing (float, optional): Probability of feeding the true hints of a step.
+            (default: :obj:`0.0`)
+        cgp (bool, optional): Not supported (``ValueError``): hints live on the input nodes only.
+
+    Shapes:
+        - **input:** a batch as for :class:`NAR`, with hints :math:`(N, T, \ldots)`,
+          :math:`(E, T, \ldots)`, :math:`(G, T, \ldots)` (``collate(..., hints=True)``)
+        - **output:** a :class:`~dear.models.base.Prediction`, ``latent`` :math:`(N, H)`
+    """
 
     uses_hints = True
 
@@ -123,6 +197,11 @@ class NARHints(NAR):
         self.hint_decoder = ProbeDecoder(algorithm, Stage.HINT, hidden)
         self.teacher_forcing = teacher_forcing
         self.hint_specs = {k: v for k, v in SPECS[algorithm].items() if v[0] == Stage.HINT}
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        self.hint_encoder.reset_parameters()
+        self.hint_decoder.reset_parameters()
 
     def _hints_at(self, batch: Batch, t: int) -> dict[str, torch.Tensor]:
         return {name: batch[probe_key(Stage.HINT, name)][:, t] for name in self.hint_specs}

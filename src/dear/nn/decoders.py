@@ -19,16 +19,49 @@ from dear.specs import POINTER_TYPES, SPECS, Location, Type, feature_width
 
 
 class NodeHead(nn.Module):
+    r"""Node-level probes, one linear map per node:
+
+    .. math::
+        \mathbf{y}_i = \mathbf{W} \mathbf{d}_i + \mathbf{b}.
+
+    Args:
+        in_dim (int): Width of :math:`\mathbf{d}_i` (:math:`2H`).
+        width (int): Classes of a categorical probe, else 1 (then squeezed).
+
+    Shapes:
+        - **input:** ``d`` :math:`(N, 2H)`, ``graph`` (unused)
+        - **output:** :math:`(N)`, or :math:`(N, C)` when ``width`` :math:`= C > 1`
+    """
+
     def __init__(self, in_dim: int, width: int) -> None:
         super().__init__()
         self.linear = nn.Linear(in_dim, width)
+
+    def reset_parameters(self) -> None:
+        self.linear.reset_parameters()
 
     def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         return self.linear(d).squeeze(-1)
 
 
 class GraphHead(nn.Module):
-    """Graph-level probes read the max-pooled node features and the graph encoding."""
+    r"""Graph-level probes read the max-pooled node features and the graph encoding:
+
+    .. math::
+        \mathbf{y}_g = \mathbf{W}_o \, \mathrm{ReLU}\Big(\max_{i \in g} \mathbf{W}_n \mathbf{d}_i
+        + \mathbf{W}_g \mathbf{g}_g\Big)
+
+    (biases omitted; the max is elementwise).
+
+    Args:
+        in_dim (int): Width of :math:`\mathbf{d}_i` (:math:`2H`).
+        hidden (int): Width :math:`H` of the encodings and of the hidden layer.
+        width (int): Classes of a categorical probe, else 1 (then squeezed).
+
+    Shapes:
+        - **input:** ``d`` :math:`(N, 2H)`, ``graph.graph`` :math:`(G, H)`, ``graph.batch`` :math:`(N)`
+        - **output:** :math:`(G)`, or :math:`(G, C)` when ``width`` :math:`= C > 1`
+    """
 
     def __init__(self, in_dim: int, hidden: int, width: int) -> None:
         super().__init__()
@@ -36,13 +69,33 @@ class GraphHead(nn.Module):
         self.graph = nn.Linear(hidden, hidden)
         self.out = nn.Linear(hidden, width)
 
+    def reset_parameters(self) -> None:
+        for linear in (self.nodes, self.graph, self.out):
+            linear.reset_parameters()
+
     def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         pooled = graph_max_pool(self.nodes(d), graph.batch, graph.num_graphs)
         return self.out(torch.relu(pooled + self.graph(graph.graph))).squeeze(-1)
 
 
 class EdgeHead(nn.Module):
-    """Edge-level values from sender, receiver and edge features."""
+    r"""Edge-level values from sender, receiver and edge features, for each edge :math:`j \to i`:
+
+    .. math::
+        \mathbf{y}_{j \to i} = \mathbf{W}_o \, \mathrm{ReLU}\big(\mathbf{W}_s \mathbf{d}_j
+        + \mathbf{W}_r \mathbf{d}_i + \mathbf{W}_e \mathbf{e}_{j \to i}\big)
+
+    (biases omitted).
+
+    Args:
+        in_dim (int): Width of :math:`\mathbf{d}_i` (:math:`2H`).
+        hidden (int): Width :math:`H` of the encodings and of the hidden layer.
+        width (int): Classes of a categorical probe, else 1 (then squeezed).
+
+    Shapes:
+        - **input:** ``d`` :math:`(N, 2H)`, ``graph.edge`` :math:`(E, H)`, ``graph.edge_index`` :math:`(2, E)`
+        - **output:** :math:`(E)`, or :math:`(E, C)` when ``width`` :math:`= C > 1`
+    """
 
     def __init__(self, in_dim: int, hidden: int, width: int) -> None:
         super().__init__()
@@ -51,6 +104,10 @@ class EdgeHead(nn.Module):
         self.edge = nn.Linear(hidden, hidden)
         self.out = nn.Linear(hidden, width)
 
+    def reset_parameters(self) -> None:
+        for linear in (self.sender, self.receiver, self.edge, self.out):
+            linear.reset_parameters()
+
     def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         sender, receiver = graph.edge_index
         pair = self.sender(d).index_select(0, sender) + self.receiver(d).index_select(0, receiver) + self.edge(graph.edge)
@@ -58,8 +115,24 @@ class EdgeHead(nn.Module):
 
 
 class PointerHead(nn.Module):
-    """Node ``i`` points to one sender ``j`` of its incoming edges:
-    score ``L4(max(L1 d_j, L0 d_i + L2 e_ij))`` (CLRS's pointer decoder on sparse edges)."""
+    r"""Node :math:`i` points to one sender :math:`j` of its incoming edges; the score of
+    :math:`\pi(i) = j` (CLRS's pointer decoder, on the sparse edges rather than all pairs) is
+
+    .. math::
+        s_{j \to i} = \mathbf{w}^\top \max\big(\mathbf{W}_t \mathbf{d}_j,\;
+        \mathbf{W}_s \mathbf{d}_i + \mathbf{W}_e \mathbf{e}_{j \to i}\big) + b
+
+    (inner biases omitted; the max is elementwise). A softmax over the edges into :math:`i`
+    makes it a distribution (:func:`~dear.nn.losses.probe_loss`).
+
+    Args:
+        in_dim (int): Width of :math:`\mathbf{d}_i` (:math:`2H`).
+        hidden (int): Width :math:`H` of the encodings and of the hidden layer.
+
+    Shapes:
+        - **input:** ``d`` :math:`(N, 2H)`, ``graph.edge`` :math:`(E, H)`, ``graph.edge_index`` :math:`(2, E)`
+        - **output:** per-edge logits :math:`(E)`
+    """
 
     def __init__(self, in_dim: int, hidden: int) -> None:
         super().__init__()
@@ -67,6 +140,10 @@ class PointerHead(nn.Module):
         self.source = nn.Linear(in_dim, hidden)
         self.edge = nn.Linear(hidden, hidden)
         self.out = nn.Linear(hidden, 1)
+
+    def reset_parameters(self) -> None:
+        for linear in (self.target, self.source, self.edge, self.out):
+            linear.reset_parameters()
 
     def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         sender, receiver = graph.edge_index
@@ -76,8 +153,25 @@ class PointerHead(nn.Module):
 
 
 class EdgePointerHead(nn.Module):
-    """Edge ``(i, j)`` points to a node ``k`` (Floyd–Warshall's ``Pi[i, j] = k``): score
-    ``w · ReLU(P d_i + Q d_j + R d_k + S e_ik + U e_kj)``, dense per graph (``O(n³)``)."""
+    r"""Edge :math:`i \to j` points to a node :math:`k` of its graph (Floyd–Warshall's
+    ``Pi[i, j] = k``), scored densely per graph (:math:`O(n^3)`):
+
+    .. math::
+        s_{i \to j, k} = \mathbf{w}^\top \mathrm{ReLU}\big(\mathbf{P} \mathbf{d}_i + \mathbf{Q} \mathbf{d}_j
+        + \mathbf{R} \mathbf{d}_k + \mathbf{S} \mathbf{e}_{i \to k} + \mathbf{U} \mathbf{e}_{k \to j}\big) + b
+
+    (inner biases omitted), where a leg :math:`i \to k` or :math:`k \to j` that is not an edge
+    contributes zero.
+
+    Args:
+        in_dim (int): Width of :math:`\mathbf{d}_i` (:math:`2H`).
+        hidden (int): Width :math:`H` of the encodings and of the hidden layer.
+
+    Shapes:
+        - **input:** ``d`` :math:`(N, 2H)`, ``graph.edge`` :math:`(E, H)`, ``graph.edge_index`` :math:`(2, E)`
+        - **output:** logits :math:`(E, n_{\max})` over the nodes of the edge's graph (local ids;
+          :math:`n_{\max}` the batch's largest graph, :math:`-\infty` past the graph's own nodes)
+    """
 
     def __init__(self, in_dim: int, hidden: int) -> None:
         super().__init__()
@@ -87,6 +181,10 @@ class EdgePointerHead(nn.Module):
         self.first_leg = nn.Linear(hidden, hidden)
         self.second_leg = nn.Linear(hidden, hidden)
         self.out = nn.Linear(hidden, 1)
+
+    def reset_parameters(self) -> None:
+        for linear in (self.first, self.second, self.middle, self.first_leg, self.second_leg, self.out):
+            linear.reset_parameters()
 
     def forward(self, d: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         sender, receiver = graph.edge_index
@@ -123,7 +221,28 @@ class EdgePointerHead(nn.Module):
 
 
 class ProbeDecoder(nn.Module):
-    """Heads for every probe of ``stage`` (outputs, or hints for hint supervision)."""
+    r"""Heads for every probe of ``stage`` (outputs, or hints for hint supervision), all reading
+
+    .. math::
+        \mathbf{d}_i = [\mathbf{n}_i \,\|\, \mathbf{h}_i]
+
+    (encoded inputs and the processor's state), plus the encoded edges and graphs. The head
+    follows the probe's type and location: :class:`NodeHead`, :class:`EdgeHead`,
+    :class:`GraphHead`; :class:`PointerHead` for node pointers, :class:`EdgePointerHead` for
+    edge pointers; a node should-be-permutation gets a pointer head inside a
+    :class:`~dear.nn.permutation.PermutationHead` (Sinkhorn-normalised, as CLRS decodes it).
+
+    Args:
+        algorithm (str): The algorithm whose probe specs drive the decoder.
+        stage (str): Which probes to decode: ``"output"`` or ``"hint"``.
+        hidden (int): Width :math:`H` of the state and of the encodings.
+
+    Shapes:
+        - **input:** ``h`` :math:`(N, H)`, ``graph`` an :class:`~dear.nn.graph.EncodedGraph`
+          (``node`` :math:`(N, H)`, ``edge`` :math:`(E, H)`, ``graph`` :math:`(G, H)`)
+        - **output:** a dict of raw scores per probe name, shaped as its head says (a
+          permutation: :class:`~dear.nn.permutation.PermutationScores`)
+    """
 
     def __init__(self, algorithm: str, stage: str, hidden: int) -> None:
         super().__init__()
@@ -143,6 +262,10 @@ class ProbeDecoder(nn.Module):
             else:
                 heads[name] = GraphHead(in_dim, hidden, width)
         self.heads = nn.ModuleDict(heads)
+
+    def reset_parameters(self) -> None:
+        for head in self.heads.values():
+            head.reset_parameters()
 
     def forward(self, h: torch.Tensor, graph: EncodedGraph) -> dict[str, torch.Tensor]:
         d = torch.cat([graph.node, h], dim=-1)

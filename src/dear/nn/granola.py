@@ -17,6 +17,7 @@ from dataclasses import replace
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch_geometric.nn.inits import reset
 from torch_geometric.utils import scatter
 
 from dear.nn.graph import EncodedGraph, Rows, put_rows
@@ -35,9 +36,35 @@ def with_random_features(graph: EncodedGraph, deterministic: bool) -> EncodedGra
 
 
 class GranolaNorm(nn.Module):
-    """``γ_i ⊙ LayerNorm(x_i) + β_i`` with ``(γ_i, β_i)`` from one message pass over
-    ``u = [x ‖ RNF]``: ``c_i = ReLU(C [u_i ‖ max_j M([u_i ‖ u_j ‖ e_ij])])``. The affine head
-    starts at zero (``γ = 1``, ``β = 0``), so it starts as a plain LayerNorm."""
+    r"""A layer norm whose scale and shift come from one message pass over the features and
+    the random node features :math:`\mathbf{r}_i`:
+
+    .. math::
+        \mathbf{u}_i &= [\mathbf{x}_i \,\|\, \mathbf{r}_i]
+
+        \mathbf{c}_i &= \mathrm{ReLU}\Big(\mathbf{W}_c \Big[\mathbf{u}_i \,\Big\|\,
+        \max_{j \to i} \mathrm{MLP}\big([\mathbf{u}_i \,\|\, \mathbf{u}_j \,\|\,
+        \mathbf{e}_{j \to i}]\big)\Big]\Big)
+
+        [\boldsymbol{\gamma}_i \,\|\, \boldsymbol{\beta}_i] &= \mathbf{W}_a \mathbf{c}_i + \mathbf{b}_a
+
+        \mathbf{x}_i' &= (1 + \boldsymbol{\gamma}_i) \odot \mathrm{LayerNorm}(\mathbf{x}_i)
+        + \boldsymbol{\beta}_i
+
+    (:math:`\mathrm{MLP}`: linear, ReLU, linear; the layer norm has no affine map of its own; a
+    node without incoming edges aggregates 0). The affine head :math:`\mathbf{W}_a,
+    \mathbf{b}_a` starts at zero (:math:`\boldsymbol{\gamma} = \mathbf{0}`,
+    :math:`\boldsymbol{\beta} = \mathbf{0}`), so the norm starts as a plain layer norm.
+
+    Args:
+        hidden (int): Width :math:`H` of :math:`\mathbf{x}_i`, of the RNF and of the edge features.
+
+    Shapes:
+        - **input:** ``x`` :math:`(R, H)`, the rows ``nodes`` (:math:`R \le N`);
+          ``graph.rnf`` :math:`(N, H)`, ``graph.edge`` :math:`(E, H)`, ``graph.edge_index``
+          :math:`(2, E)`; ``edges`` the edges into ``nodes``
+        - **output:** :math:`(R, H)`
+    """
 
     def __init__(self, hidden: int) -> None:
         super().__init__()
@@ -47,8 +74,18 @@ class GranolaNorm(nn.Module):
         )
         self.combine = nn.Linear(width + hidden, hidden)
         self.affine = nn.Linear(hidden, 2 * hidden)
+        self._zero_affine()
+
+    def _zero_affine(self) -> None:
         nn.init.zeros_(self.affine.weight)
         nn.init.zeros_(self.affine.bias)
+
+    def reset_parameters(self) -> None:
+        reset(self.message)
+        self.combine.reset_parameters()
+        # Drawn, then zeroed, as at construction: the random stream stays that of __init__.
+        self.affine.reset_parameters()
+        self._zero_affine()
 
     def forward(
         self, x: torch.Tensor, graph: EncodedGraph, nodes: Rows, edges: Rows

@@ -15,18 +15,39 @@ from dear.specs import POINTER_TYPES, Location, Type
 
 def probe_loss(scores: torch.Tensor | PermutationScores, target: torch.Tensor, location: str, kind: str,
                graph: EncodedGraph) -> torch.Tensor:
-    """Mean loss of one probe over the batch; ``target`` is the batch's tensor for it."""
+    r"""Mean loss of one probe over the batch; ``target`` is the batch's tensor for it.
+
+    By type: scalar, MSE; mask, binary cross-entropy on the logits; mask_one, cross-entropy of a
+    softmax over the graph's elements (averaged over graphs); categorical, cross-entropy over
+    the classes; node pointer, cross-entropy of a softmax over the edges into each node
+    (averaged over the nodes whose pointer is an edge: the others cannot be predicted); edge
+    pointer, cross-entropy over the graph's nodes; should-be-permutation,
+    :func:`~dear.nn.permutation.permutation_loss`. Targets are cast to the scores' dtype.
+
+    Args:
+        scores: The decoder's raw scores for the probe (:class:`~dear.nn.decoders.ProbeDecoder`).
+        target: The batch's tensor: float values, or global node ids (long) for pointers.
+        location (str): The probe's location (``"node"``, ``"edge"``, ``"graph"``).
+        kind (str): The probe's type.
+        graph (EncodedGraph): The batch's layout (``edge_index``, ``batch``, ``num_graphs``).
+
+    Shapes:
+        - **input:** ``scores`` as the head returns them; ``target`` :math:`(L)` or
+          :math:`(L, C)` with :math:`L` the elements at ``location``, pointers :math:`(N)` or :math:`(E)`
+        - **output:** a scalar
+    """
     if isinstance(scores, PermutationScores):
         return permutation_loss(scores, target, graph)
     if kind in POINTER_TYPES:
         if location == Location.EDGE:
             return F.cross_entropy(scores, local_pointer(target, graph, location))
         receiver = graph.edge_index[1]
-        on_edge = pointer_to_edges(target, graph.edge_index)
+        on_edge = pointer_to_edges(target, graph.edge_index, scores.dtype)
         log_p = segment_log_softmax(scores, receiver, graph.num_nodes)
         # Nodes whose pointer is not an edge of the graph cannot be predicted; skip them.
         reachable = scatter(on_edge, receiver, dim=0, dim_size=graph.num_nodes, reduce="sum")
         return -(log_p * on_edge).sum() / reachable.sum().clamp_min(1.0)
+    target = target.to(scores.dtype)  # the batch holds float32; a float64 model reads it as float64
     if kind == Type.SCALAR:
         return F.mse_loss(scores, target)
     if kind == Type.MASK:

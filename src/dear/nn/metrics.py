@@ -18,7 +18,22 @@ from dear.specs import POINTER_TYPES, Type
 def probe_statistics(
     scores: torch.Tensor, target: torch.Tensor, location: str, kind: str, graph: EncodedGraph
 ) -> dict[str, float]:
-    """Sufficient statistics of one batch, to be summed across batches."""
+    r"""Sufficient statistics of one batch, to be summed across batches: true/false positives
+    and false negatives of masks (for F1), the squared error of scalars, else correct elements
+    (pointers, categoricals) or graphs (mask_one: the graph's argmax is its 1).
+
+    Args:
+        scores: The decoder's raw scores for one probe (:func:`~dear.nn.readout.hard_prediction`
+            reads them).
+        target: The batch's tensor for the probe.
+        location (str): The probe's location.
+        kind (str): The probe's type.
+        graph (EncodedGraph): The batch's layout.
+
+    Shapes:
+        - **input:** ``scores`` as the head returns them, ``target`` as the batch stores it
+        - **output:** a dict of floats
+    """
     pred = hard_prediction(scores, location, kind, graph)
     if kind == Type.MASK:
         hit, truth = pred > 0.5, target > 0.5
@@ -52,7 +67,11 @@ def reduce_statistics(kind: str, stats: dict[str, float]) -> float:
 
 
 class MetricAccumulator:
-    """Sums per-probe statistics over batches and reduces them to CLRS scores."""
+    """Sums per-probe statistics over batches and reduces them to CLRS scores.
+
+    Args:
+        kinds (dict[str, str]): The type of each probe, by name (it picks the reduction).
+    """
 
     def __init__(self, kinds: dict[str, str]) -> None:
         self.kinds = kinds

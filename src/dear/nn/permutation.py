@@ -52,7 +52,7 @@ def log_sinkhorn(logits: torch.Tensor, valid: torch.Tensor, steps: int, temperat
     padding_eye = eye & ~valid[:, :, None]
     x = torch.where(pair_valid, x, torch.where(padding_eye, torch.zeros_like(x), torch.full_like(x, _NEVER)))
     if zero_diagonal:
-        x = x - 1e6 * (eye & valid[:, :, None] & (valid.sum(-1) > 1)[:, None, None])
+        x = x - 1e6 * (eye & valid[:, :, None] & (valid.sum(-1) > 1)[:, None, None]).to(x.dtype)
     for _ in range(steps):
         x = torch.log_softmax(x, dim=-1)
         x = torch.log_softmax(x, dim=-2)
@@ -78,12 +78,38 @@ def dense_pointer_logits(edge_scores: torch.Tensor, graph: EncodedGraph) -> tupl
 
 
 class PermutationHead(nn.Module):
-    """CLRS's pointer scores, Sinkhorn-normalised per graph, plus the first-element head."""
+    r"""CLRS's pointer scores, Sinkhorn-normalised per graph, plus the first-element head:
+
+    .. math::
+        \log \mathbf{P}_g = \mathrm{Sinkhorn}_{10}\big((\mathbf{S}_g + \boldsymbol{\gamma}) / \tau\big),
+        \qquad
+        f_i = \mathbf{w}^\top \mathbf{d}_i + b,
+
+    where :math:`(\mathbf{S}_g)_{ij} = s_{j \to i}` is the pointer head's score of edge
+    :math:`j \to i` (pairs without an edge never chosen), :math:`\tau = 0.1`, the diagonal is
+    forbidden, and :math:`\boldsymbol{\gamma}` is Gumbel noise in training only
+    (:func:`log_sinkhorn`). Row :math:`i` of :math:`\mathbf{P}_g` is the cyclic predecessor of
+    :math:`i`; :math:`f` is the mask_one logit of the first element.
+
+    Args:
+        pointer_head (nn.Module): Per-edge pointer scores :math:`(E)` from ``(d, graph)``
+            (a :class:`~dear.nn.decoders.PointerHead`).
+        in_dim (int): Width of :math:`\mathbf{d}_i` (:math:`2H`).
+
+    Shapes:
+        - **input:** ``d`` :math:`(N, 2H)`, ``graph`` an :class:`~dear.nn.graph.EncodedGraph`
+        - **output:** :class:`PermutationScores`: ``log_perm`` :math:`(G, n_{\max}, n_{\max})`,
+          ``first`` :math:`(N)`, ``valid`` :math:`(G, n_{\max})`
+    """
 
     def __init__(self, pointer_head: nn.Module, in_dim: int) -> None:
         super().__init__()
         self.pointer = pointer_head
         self.first = nn.Linear(in_dim, 1)
+
+    def reset_parameters(self) -> None:
+        self.pointer.reset_parameters()
+        self.first.reset_parameters()
 
     def forward(self, d: torch.Tensor, graph: EncodedGraph) -> PermutationScores:
         dense, valid = dense_pointer_logits(self.pointer(d, graph), graph)
@@ -91,18 +117,20 @@ class PermutationHead(nn.Module):
         return PermutationScores(log_perm, self.first(d).squeeze(-1), valid)
 
 
-def cyclic_targets(pointer: torch.Tensor, graph: EncodedGraph) -> tuple[torch.Tensor, torch.Tensor]:
+def cyclic_targets(pointer: torch.Tensor, graph: EncodedGraph,
+                   dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     """CLRS's ``predecessor_to_cyclic_predecessor_and_first`` on a batch: the target permutation
-    ``[G, n, n]`` and the one-hot first element ``[N]`` from predecessor pointers (global ids)."""
+    ``[G, n, n]`` and the one-hot first element ``[N]`` (both ``dtype``) from predecessor pointers
+    (global ids)."""
     local, valid = _dense_layout(graph)
     nodes = torch.arange(pointer.shape[0], device=pointer.device)
-    first = (pointer == nodes).float()
+    first = (pointer == nodes).to(dtype)
     pointed_at = torch.zeros_like(first).index_fill_(0, pointer, 1.0)
     is_last = pointed_at == 0  # the element no one points to
     last_of_graph = torch.zeros(graph.num_graphs, dtype=torch.long, device=pointer.device)
     last_of_graph[graph.batch[is_last]] = nodes[is_last]
     cyclic = torch.where(first > 0, last_of_graph[graph.batch], pointer)
-    target = pointer.new_zeros((graph.num_graphs, valid.shape[1], valid.shape[1]), dtype=torch.float)
+    target = pointer.new_zeros((graph.num_graphs, valid.shape[1], valid.shape[1]), dtype=dtype)
     target[graph.batch, local, local[cyclic]] = 1.0
     return target, first
 
@@ -110,7 +138,7 @@ def cyclic_targets(pointer: torch.Tensor, graph: EncodedGraph) -> tuple[torch.Te
 def permutation_loss(scores: PermutationScores, pointer: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
     """Cross-entropy of the doubly-stochastic rows against the cyclic predecessor, plus the
     mask_one loss of the first element (CLRS's two output losses)."""
-    target, first = cyclic_targets(pointer, graph)
+    target, first = cyclic_targets(pointer, graph, scores.log_perm.dtype)
     rows = -(target * scores.log_perm).sum(-1)  # [G, n]
     perm_loss = rows[scores.valid].mean()
     log_first = segment_log_softmax(scores.first, graph.batch, graph.num_graphs)

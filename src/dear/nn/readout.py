@@ -23,7 +23,20 @@ def node_offsets(graph: EncodedGraph) -> torch.Tensor:
 
 def hard_prediction(scores: torch.Tensor | PermutationScores, location: str, kind: str,
                     graph: EncodedGraph) -> torch.Tensor:
-    """Predictions in the batch's layout: pointers as global node ids, masks as 0/1, one-hots."""
+    r"""Predictions in the batch's layout: pointers as global node ids, masks as 0/1, one-hots.
+
+    Args:
+        scores: The decoder's raw scores for one probe.
+        location (str): The probe's location.
+        kind (str): The probe's type.
+        graph (EncodedGraph): The batch's layout.
+
+    Shapes:
+        - **input:** ``scores`` as the head returns them (node pointers :math:`(E)`, edge pointers
+          :math:`(E, n_{\max})`, others :math:`(L)` or :math:`(L, C)`)
+        - **output:** like the batch's target: pointers :math:`(N)` or :math:`(E)` (long), else
+          the scores' shape and dtype
+    """
     if isinstance(scores, PermutationScores):
         return permutation_prediction(scores, graph)
     if kind in POINTER_TYPES:
@@ -32,13 +45,13 @@ def hard_prediction(scores: torch.Tensor | PermutationScores, location: str, kin
             return scores.argmax(-1) + node_offsets(graph)[graph.edge_batch]
         return sender[segment_argmax(scores, receiver, graph.num_nodes)]
     if kind == Type.MASK:
-        return (scores > 0).float()
+        return (scores > 0).to(scores.dtype)
     if kind == Type.MASK_ONE:
         group = group_of(location, graph)
         winner = segment_argmax(scores, group, graph.num_graphs)
         return torch.zeros_like(scores).index_fill_(0, winner, 1.0)
     if kind == Type.CATEGORICAL:
-        return torch.nn.functional.one_hot(scores.argmax(-1), scores.shape[-1]).float()
+        return torch.nn.functional.one_hot(scores.argmax(-1), scores.shape[-1]).to(scores.dtype)
     return scores
 
 

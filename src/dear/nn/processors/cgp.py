@@ -61,14 +61,41 @@ def with_cayley_nodes(graph: EncodedGraph) -> CayleyGraph:
 
 
 class CayleyPropagation(Processor):
-    """``base`` on the input graph's real nodes, then an MPNN pass over the Cayley edges of
-    real and virtual nodes, whose edges all carry one learned embedding."""
+    r"""Cayley Graph Propagation: ``base`` on the input graph's real nodes :math:`\mathcal{R}`,
+    then an :class:`MPNN` pass over the Cayley edges :math:`\mathcal{C}` of real and virtual
+    nodes, whose edges all carry one learned embedding :math:`\boldsymbol{\epsilon}`:
+
+    .. math::
+        \tilde{\mathbf{h}}_i &= \begin{cases} \mathrm{base}(\mathbf{H}_{\mathcal{R}})_i & i \in \mathcal{R} \\
+        \mathbf{h}_i & i \text{ virtual} \end{cases}
+
+        \mathbf{h}' &= \mathrm{MPNN}_{\mathcal{C}}\big(\tilde{\mathbf{H}};\,
+        \mathbf{e}_{j \to i} = \boldsymbol{\epsilon}\big)
+
+    (virtual nodes have zero input encodings :math:`\mathbf{n}_i`). The virtual nodes' states
+    persist between steps, so a fixed point includes them.
+
+    Args:
+        base (Processor): The step on the input graph.
+        granola (bool, optional): GRANOLA's norm in the Cayley pass. (default: :obj:`False`)
+
+    Shapes:
+        - **input:** ``h`` :math:`(N + V, H)` (real then virtual rows), ``graph`` a
+          :class:`CayleyGraph` (:func:`with_cayley_nodes`), ``active`` :math:`(N + V)` (bool, optional)
+        - **output:** :math:`(N + V, H)`
+    """
 
     def __init__(self, base: Processor, *, granola: bool = False) -> None:
         super().__init__(base.hidden)
         self.base = base
         self.propagate = MPNN(base.hidden, granola=granola)
         self.edge_embedding = nn.Parameter(torch.randn(base.hidden))
+
+    def reset_parameters(self) -> None:
+        # ``base`` was built before this module: its draws come first, as at construction.
+        self.base.reset_parameters()
+        self.propagate.reset_parameters()
+        nn.init.normal_(self.edge_embedding)  # the same draws as torch.randn
 
     def forward(self, h: torch.Tensor, graph: EncodedGraph, active: torch.Tensor | None = None) -> torch.Tensor:
         if not isinstance(graph, CayleyGraph):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch_geometric.nn.inits import reset
 from torch_geometric.utils import scatter
 
 from dear.nn.graph import EncodedGraph, Rows, inference_blocks, put_rows
@@ -11,9 +12,35 @@ from dear.nn.processors.base import GatedUpdate, Processor, active_subgraph
 
 
 class MPNN(Processor):
-    """``m_i = max_j MLP(W1 z_i + W2 z_j + W3 e_ij + W4 g)`` over the edges ``j -> i``, with
-    ``z = [encoded inputs || h]`` and a gated, layer-normalised update (GRANOLA's norm with
-    ``granola``)."""
+    r"""CLRS's MPNN with max aggregation (algorithmically aligned with the relaxations of
+    Bellman-Ford and the like), over the edges :math:`j \to i`:
+
+    .. math::
+        \mathbf{z}_i &= [\mathbf{n}_i \,\|\, \mathbf{h}_i]
+
+        \mathbf{m}_i &= \max_{j \to i} \mathrm{MLP}\big(\mathbf{W}_r \mathbf{z}_i + \mathbf{W}_s \mathbf{z}_j
+        + \mathbf{W}_e \mathbf{e}_{j \to i} + \mathbf{W}_g \mathbf{g}\big)
+
+        \mathbf{h}_i' &= \mathrm{GatedUpdate}(\mathbf{z}_i, \mathbf{m}_i, \mathbf{h}_i)
+
+    with :math:`\mathrm{MLP}(\mathbf{x}) = \mathbf{W}_2 \mathrm{ReLU}(\mathbf{W}_1 \mathrm{ReLU}(\mathbf{x}))`
+    (biases omitted; the max is elementwise, and a node without incoming edges gets
+    :math:`\mathbf{m}_i = \mathbf{0}`), :math:`\mathbf{g}` the encoding of node :math:`i`'s
+    graph, and the :class:`~dear.nn.processors.base.GatedUpdate`. The input term
+    :math:`\mathbf{W}_e \mathbf{e} + \mathbf{W}_g \mathbf{g}` is computed once per graph
+    and autograd mode, not once per step (:meth:`EncodedGraph.constant`).
+
+    Args:
+        hidden (int): Width :math:`H` of the state and of the encodings.
+        granola (bool, optional): GRANOLA's norm in the update. (default: :obj:`False`)
+
+    Shapes:
+        - **input:** ``h`` :math:`(N, H)`, ``graph`` an :class:`EncodedGraph` (``node``
+          :math:`(N, H)`, ``edge`` :math:`(E, H)`, ``graph`` :math:`(G, H)`, ``edge_index``
+          :math:`(2, E)`, ``batch`` :math:`(N)`; ``rnf`` :math:`(N, H)` with ``granola``),
+          ``active`` :math:`(N)` (bool, optional)
+        - **output:** :math:`(N, H)`
+    """
 
     def __init__(self, hidden: int, *, granola: bool = False) -> None:
         super().__init__(hidden)
@@ -28,6 +55,10 @@ class MPNN(Processor):
             nn.ReLU(inplace=True), nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, hidden)
         )
         self.update = GatedUpdate(z_dim, hidden, granola)
+
+    def reset_parameters(self) -> None:
+        for module in (self.receiver, self.sender, self.edge, self.graph, self.message_mlp, self.update):
+            reset(module)
 
     def messages(self, z: torch.Tensor, graph: EncodedGraph, nodes: Rows, edges: Rows) -> torch.Tensor:
         """Max-aggregated messages ``[len(nodes), H]`` for the receivers in ``nodes``."""

@@ -13,8 +13,33 @@ TRIPLET_FEATURES = 8  # CLRS's nb_triplet_fts
 
 
 class TripletMPNN(MPNN):
-    """Adds ``t_ij = ReLU(O(max_k ψ(z_k, z_i, z_j, e_ki, e_kj, e_ij, g)))`` to the message on
-    ``j -> i``. The max over ``k`` runs densely per graph (``O(n³)``, as in CLRS)."""
+    r"""Triplet-GMPNN (Ibarz et al., 2022): the :class:`MPNN` whose edge features also carry
+    a triplet term reasoning over every third node :math:`k` of the graph,
+
+    .. math::
+        \mathbf{t}_{j \to i} &= \mathrm{ReLU}\Big(\mathbf{O} \max_{k} \big(\mathbf{T}_1 \mathbf{z}_k
+        + \mathbf{T}_2 \mathbf{z}_j + \mathbf{T}_3 \mathbf{z}_i + \mathbf{T}_4 \mathbf{e}_{k \to j}
+        + \mathbf{T}_5 \mathbf{e}_{k \to i} + \mathbf{T}_6 \mathbf{e}_{j \to i}
+        + \mathbf{T}_7 \mathbf{g}\big)\Big)
+
+        \mathbf{h}' &= \mathrm{MPNN}\big(\mathbf{h}; \mathbf{e}_{j \to i} + \mathbf{t}_{j \to i}\big)
+
+    (biases omitted; :math:`\mathbf{z}_i = [\mathbf{n}_i \| \mathbf{h}_i]`; a pair
+    :math:`k \to j` that is not an edge contributes zero). The max over :math:`k` runs densely
+    per graph in :math:`O(n^3)` memory and time, as in CLRS, and is recomputed at every step
+    (it reads the state).
+
+    Args:
+        hidden (int): Width :math:`H` of the state and of the encodings.
+        triplet_features (int, optional): Width of the triplet term before :math:`\mathbf{O}`.
+            (default: :obj:`8`, CLRS's ``nb_triplet_fts``)
+        granola (bool, optional): GRANOLA's norm in the update. (default: :obj:`False`)
+
+    Shapes:
+        - **input:** ``h`` :math:`(N, H)`, ``graph`` an :class:`EncodedGraph`, ``active``
+          :math:`(N)` (bool, optional), as for :class:`MPNN`
+        - **output:** :math:`(N, H)`
+    """
 
     def __init__(self, hidden: int, triplet_features: int = TRIPLET_FEATURES, *, granola: bool = False) -> None:
         super().__init__(hidden, granola=granola)
@@ -23,6 +48,11 @@ class TripletMPNN(MPNN):
         self.t_edges = nn.ModuleList([nn.Linear(hidden, triplet_features) for _ in range(3)])
         self.t_graph = nn.Linear(hidden, triplet_features)
         self.t_out = nn.Linear(triplet_features, hidden)
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        for linear in (*self.t_nodes, *self.t_edges, self.t_graph, self.t_out):
+            linear.reset_parameters()
 
     def triplet_messages(self, z: torch.Tensor, graph: EncodedGraph) -> torch.Tensor:
         """``[E, H]`` triplet term of every edge."""
