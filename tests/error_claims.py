@@ -27,12 +27,18 @@ import numpy as np
 from hypothesis import event
 
 from dear.data.execute import MAX_NODES, MIN_NODES
-from dear.algorithms import get
+from dear.algorithms import REGISTRY, ArrayInputs, GraphInputs, get
 from dear.errors import shown
 from dear.specs import ALGORITHMS, SPECS, Location, Stage
 
 #: A message pattern (``re.fullmatch``) and whether its claim holds of the input.
 Claim = tuple[str, Callable[[re.Match], bool]]
+
+
+#: The algorithms whose inputs these claims model: a graph (``A``, maybe a source) or a key array
+#: (maybe a target). Algorithms with other kinds of input (strings, points, intervals, tables)
+#: test their refusals in their own test files.
+CLAIMED_ALGORITHMS = tuple(name for name, r in REGISTRY.items() if isinstance(r.inputs, (GraphInputs, ArrayInputs)))
 
 
 def result_or_true_refusal(call: Callable[[], Any], claims: list[Claim], *, valid: bool = False) -> Any:
@@ -98,7 +104,7 @@ def execute_claims(algorithm: object, inputs: object) -> list[Claim]:
     if unknown:  # checked first: the message is fixed
         return [(_q(f"{algorithm} has no input probe(s) {sorted(map(str, unknown))}; its inputs are {wanted}"),
                  lambda m: True)]
-    main = "A" if "A" in wanted else "key"
+    main = get(algorithm).inputs.arguments[0]
 
     def nodes() -> int:
         value = np.asarray(inputs[main])
@@ -253,7 +259,7 @@ def valid_sampling(num_nodes: object, seed: object, num_samples: object = 0,
 # --- dear.solve: graphs, arrays, models ----------------------------------------------------------
 
 def _has_source(algorithm: str) -> bool:
-    return "s" in SPECS[algorithm] and SPECS[algorithm]["s"][0] == Stage.INPUT
+    return get(algorithm).has_source
 
 
 def valid_graph(algorithm: str, graph: object, source: object) -> bool:
@@ -280,10 +286,61 @@ def valid_graph(algorithm: str, graph: object, source: object) -> bool:
     return True
 
 
-def graph_claims(algorithm: str, graph: object, source: object) -> list[Claim]:
-    """What ``dear.solve``/``model_batch`` may truly say about a graph and its source."""
+def _batch_claims(algorithm: str, graphs: list, source: object) -> list[Claim]:
+    """What ``dear.solve`` may truly say about a list of graphs: the list, or a claim about the
+    graph at position ``i`` (and its source), prefixed ``graph i: ``."""
+    if not graphs:
+        return [(_q(f"the list of graphs is empty; {algorithm} needs at least one graph"), lambda m: True)]
+    if isinstance(source, list) and len(source) != len(graphs):
+        return [(_q(f"{len(source)} sources for {len(graphs)} graphs; pass one source per graph (or one node for all)"),
+                 lambda m: True)]
+    sources = source if isinstance(source, list) else [source] * len(graphs)
+    claims = []
+    for i, (graph, node) in enumerate(zip(graphs, sources)):
+        prefix = f"graph {i}: "
+        for pattern, holds in graph_claims(algorithm, graph, node, batches=False):
+            body = (lambda m, pattern=pattern, holds=holds, start=len(prefix):  # the claim, read without the prefix
+                    holds(re.fullmatch(pattern, m.string[start:])))
+            claims.append((_q(prefix) + f"(?:{pattern})", body))
+    return claims
+
+
+def _adjacency_claims(algorithm: str, matrix: np.ndarray, source: object) -> list[Claim]:
+    """What may be said of a dense adjacency matrix: its shape or type, its symmetry (undirected
+    algorithms), or anything true of the graph it stands for (nonzero entries are edges)."""
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.dtype.kind not in "biuf":
+        return [(_q(f"{algorithm} needs a square adjacency matrix of real numbers, got an array of shape "
+                    f"{matrix.shape} and dtype {matrix.dtype}"), lambda m: True)]
+    kind = get(algorithm).inputs
+    A = matrix.astype(np.float64)
+    edge = A != 0
+
+    def differ(u: int, v: int) -> bool:
+        return not (A[u, v] == A[v, u] or (math.isnan(A[u, v]) and math.isnan(A[v, u])))
+
+    graph = nx.DiGraph() if kind.directed else nx.Graph()
+    graph.add_nodes_from(range(A.shape[0]))
+    graph.add_weighted_edges_from((int(u), int(v), float(A[u, v])) for u, v in zip(*np.nonzero(edge))
+                                  if kind.directed or u <= v)
+    asymmetric = _q(f"{algorithm} needs an undirected graph, but the adjacency matrix is not symmetric: ")
+    return [
+        (asymmetric + r"it has the edge \((?P<u>\d+), (?P<v>\d+)\) but not \((?P=v), (?P=u)\); .+",
+         lambda m: not kind.directed and edge[int(m["u"]), int(m["v"])] and not edge[int(m["v"]), int(m["u"])]),
+        (asymmetric + r"the edge \((?P<u>\d+), (?P<v>\d+)\) weighs .+ and \((?P=v), (?P=u)\) .+; .+",
+         lambda m: not kind.directed and kind.weighted and differ(int(m["u"]), int(m["v"]))),
+    ] + graph_claims(algorithm, graph, source, batches=False)
+
+
+def graph_claims(algorithm: str, graph: object, source: object, batches: bool = True) -> list[Claim]:
+    """What ``dear.solve`` (``batches``: a list or tuple is several graphs) or ``model_batch``
+    (one graph) may truly say about a graph and its source."""
+    if batches and isinstance(graph, (list, tuple)):
+        return _batch_claims(algorithm, list(graph), source)
+    if isinstance(graph, np.ndarray):
+        return _adjacency_claims(algorithm, graph, source)
     if not isinstance(graph, nx.Graph):
-        return [(_q(f"{algorithm} needs a networkx graph, got {type(graph).__name__}"), lambda m: True)]
+        return [(_q(f"{algorithm} needs a networkx graph, a torch_geometric Data or an adjacency matrix (or a list "
+                    f"of them), got {type(graph).__name__}"), lambda m: True)]
     if graph.number_of_nodes() == 0:
         return [(_q(f"the graph is empty (no nodes); {algorithm} needs at least 2 nodes"), lambda m: True)]
     kind = get(algorithm).inputs

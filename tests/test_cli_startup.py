@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dear.solving import solve_file
+from dear.solve.io import solve_file
 
 HELP = """
 import argparse, contextlib, io, sys

@@ -28,9 +28,11 @@ import dear
 from dear.data import execute, generate, sample
 from dear.data.execute import MAX_NODES
 from dear.run import load_run
-from dear.solving import model_batch, solve_file
-from dear.specs import ALGORITHMS, SPECS
+from dear.solve.convert import model_batch
+from dear.solve.io import solve_file
+from dear.specs import SPECS
 from tests.error_claims import (
+    CLAIMED_ALGORITHMS,
     array_claims,
     bounds,
     execute_claims,
@@ -44,8 +46,8 @@ from tests.error_claims import (
 
 FUZZ = settings(derandomize=True, max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-GRAPH_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" in SPECS[a])
-ARRAY_ALGORITHMS = tuple(a for a in ALGORITHMS if "A" not in SPECS[a])
+GRAPH_ALGORITHMS = tuple(a for a in CLAIMED_ALGORITHMS if "A" in SPECS[a])
+ARRAY_ALGORITHMS = tuple(a for a in CLAIMED_ALGORITHMS if "A" not in SPECS[a])
 
 #: Anything JSON can hold (and bytes, complex numbers): scalars of every kind and containers of them.
 OBJECTS = st.recursive(
@@ -63,7 +65,7 @@ JUNK = OBJECTS | hnp.arrays(hnp.scalar_dtypes() | hnp.unicode_string_dtypes(max_
 # --- data: execute, sample, generate -----------------------------------------------------------
 
 @FUZZ
-@given(algorithm=st.sampled_from(ALGORITHMS), inputs=st.dictionaries(st.sampled_from(["A", "s", "key", "target",
+@given(algorithm=st.sampled_from(CLAIMED_ALGORITHMS), inputs=st.dictionaries(st.sampled_from(["A", "s", "key", "target",
        "adj", "pos"]), JUNK, max_size=4))
 def test_execute_any_values(algorithm: str, inputs: dict) -> None:
     result = result_or_true_refusal(lambda: execute(algorithm, inputs), execute_claims(algorithm, inputs))
@@ -75,7 +77,7 @@ HUGE = st.integers(MAX_NODES + 1, 10**18)
 
 
 @FUZZ
-@given(algorithm=st.sampled_from(ALGORITHMS), num_nodes=st.one_of(HUGE, st.tuples(st.integers(2, 8), HUGE)),
+@given(algorithm=st.sampled_from(CLAIMED_ALGORITHMS), num_nodes=st.one_of(HUGE, st.tuples(st.integers(2, 8), HUGE)),
        bulk=st.booleans())
 def test_absurd_sizes_are_refused_before_allocating(algorithm: str, num_nodes: Any, bulk: bool) -> None:
     tracemalloc.start()
@@ -89,7 +91,7 @@ def test_absurd_sizes_are_refused_before_allocating(algorithm: str, num_nodes: A
 
 
 @FUZZ
-@given(algorithm=st.sampled_from(ALGORITHMS), num_samples=st.one_of(st.integers(-2, 2), JUNK),
+@given(algorithm=st.sampled_from(CLAIMED_ALGORITHMS), num_samples=st.one_of(st.integers(-2, 2), JUNK),
        num_nodes=st.one_of(st.integers(-3, 10), st.tuples(st.integers(-3, 10), st.integers(-3, 10)), HUGE, JUNK),
        seed=st.one_of(st.integers(-2, 2**64), JUNK))
 def test_sample_and_generate_any_arguments(algorithm: str, num_samples: Any, num_nodes: Any, seed: Any) -> None:
@@ -140,25 +142,32 @@ def graphs(draw: st.DrawFn) -> tuple[nx.Graph, Any]:
 @example(problem=(nx.Graph([(0, 1, {"weight": -1.0})]), 0), check=False)
 @example(problem=(nx.path_graph(3), 7), check=False)  # source not in the graph
 @example(problem=(nx.grid_2d_graph(2, 3), (1, 1)), check=True)  # tuple labels
-@example(problem=(np.ones((3, 3)), 0), check=False)  # an adjacency matrix, not a graph
+@example(problem=(np.ones((3, 3)), 0), check=False)  # an adjacency matrix with self-loops
+@example(problem=(1 - np.eye(3), 0), check=True)  # a usable adjacency matrix
+@example(problem=(np.triu(np.ones((3, 3)), 1), 0), check=False)  # not symmetric
+@example(problem=([nx.path_graph(3), nx.star_graph(3)], [0, 1]), check=True)  # a batch, a source each
+@example(problem=([nx.path_graph(3), nx.DiGraph([(0, 1)])], None), check=False)  # graph 1 is directed
 def test_solve_graphs(smoke_run: Callable[..., Path], problem: tuple[Any, Any], check: bool) -> None:
     graph, source = problem
     model = str(smoke_run("bfs"))
     result = result_or_true_refusal(lambda: dear.solve("bfs", graph, source, model=model, check=check),
                                     graph_claims("bfs", graph, source), valid=valid_graph("bfs", graph, source))
-    if result is not None:
-        assert result["pi"].shape == (graph.number_of_nodes(),) and set(result["pi"]) <= set(graph.nodes)
-        assert ("exact" in result) == check
+    if result is not None:  # one result per graph (a list: a batch), keyed by node
+        several = isinstance(graph, (list, tuple))
+        for one, data in zip(result if several else [result], graph if several else [graph]):
+            nodes = list(data.nodes) if isinstance(data, nx.Graph) else list(range(len(data)))
+            assert list(one["pi"]) == nodes and set(one["pi"].values()) <= set(nodes)
+            assert ("exact" in one) == check
 
 
 @FUZZ
-@given(algorithm=st.sampled_from(ALGORITHMS), data=st.data(), steps=st.booleans())
+@given(algorithm=st.sampled_from(CLAIMED_ALGORITHMS), data=st.data(), steps=st.booleans())
 def test_solve_input_handling_of_every_algorithm(algorithm: str, data: st.DataObject, steps: bool) -> None:
     """What ``dear.solve`` does before the model (which needs a model per algorithm to test)."""
     usable = graphs() if "A" in SPECS[algorithm] else st.tuples(KEYS, st.floats(-1e3, 1e3))
     problem = data.draw(usable | usable | st.tuples(JUNK, JUNK))
     if "A" in SPECS[algorithm]:
-        claims, valid = graph_claims(algorithm, *problem), valid_graph(algorithm, *problem)
+        claims, valid = graph_claims(algorithm, *problem, batches=False), valid_graph(algorithm, *problem)
     else:
         claims, valid = array_claims(algorithm, *problem), _valid_keys(algorithm, *problem)
     result = result_or_true_refusal(lambda: model_batch(algorithm, *problem, exact=True, steps=steps), claims,
@@ -258,14 +267,14 @@ def test_solve_file_on_corrupt_files(smoke_run: Callable[..., Path], workspace: 
     claims = [(re.escape(f"cannot read {path} as a graph ({suffix}): ") + ".+", lambda m: changed)]
     # Anything else said about the graph is about a graph read from a changed file, or the source.
     claims += [(pattern, lambda m, holds=holds: changed or holds(m)) for pattern, holds in graph_claims("bfs", GRAPH, source)]
-    claims += [(r"bfs needs a networkx graph, got \w+", lambda m: changed),  # e.g. JSON holding keys
-               (re.escape("the graph is empty (no nodes); bfs needs at least 2 nodes"), lambda m: changed)]
+    claims += [(re.escape("the graph is empty (no nodes); bfs needs at least 2 nodes"), lambda m: changed),
+               (r"nodes .+ and .+ have the same id as text; rename one \(JSON keys are text\)", lambda m: changed)]
     result = result_or_true_refusal(lambda: solve_file("bfs", path, source, model=str(smoke_run("bfs"))), claims,
                                     valid=valid)
     if result is not None:
         assert json.loads(json.dumps(result)) == result  # JSON-ready
-        if not changed:
-            assert len(result["pi"]) == 4 and set(result["pi"]) <= set(GRAPH)
+        if not changed:  # keyed by node id, as text
+            assert list(result["pi"]) == ["0", "1", "2", "3"] and set(result["pi"].values()) <= set(GRAPH)
 
 
 def _fresh_copy(run: Path, workspace: Path) -> Path:

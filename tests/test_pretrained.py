@@ -15,7 +15,7 @@ from dear.algorithms import get
 from dear.bench.ship import PRETRAINED_ROOT
 from dear.bench.table import column_model
 from dear.run import load_run
-from dear.solving import pretrained_dir
+from dear.solve.run import pretrained_dir
 from dear.specs import PAPER_ALGORITHMS, is_graph_algorithm
 
 def _instance(algorithm: str, n: int = 12):

@@ -19,16 +19,9 @@ from hypothesis import strategies as st
 import dear
 from dear.checking import Edges, pointer_structure, tie_aware_check
 from dear.cli import main
-from dear.solving import (
-    TIE_BREAK,
-    GraphEdges,
-    checked_outputs,
-    max_arborescence,
-    model_batch,
-    repair,
-    tie_broken,
-    validate_graph,
-)
+from dear.solve.check import checked_outputs
+from dear.solve.convert import TIE_BREAK, GraphEdges, model_batch, tie_broken, validate_graph
+from dear.solve.repair import max_arborescence, repair
 
 SOURCED = ("bfs", "bellman_ford", "dag_shortest_paths", "mst_prim")
 
@@ -76,7 +69,12 @@ BAD_INPUTS = {
     "source-for-dfs": ("dfs", nx.DiGraph([(0, 1)]), 0, "dfs takes no source node; leave source out"),
     "dag-with-cycle": ("dag_shortest_paths", nx.DiGraph([(0, 1), (1, 0)]), 0, r"needs a directed acyclic graph, but G "
                                                                              r"has the cycle \[0, 1\]"),
-    "not-a-graph": ("bfs", np.ones((3, 3)), 0, "bfs needs a networkx graph, got ndarray"),
+    "not-a-graph": ("bfs", "0 1", 0, r"bfs needs a networkx graph, a torch_geometric Data or an adjacency matrix "
+                                     r"\(or a list of them\), got str"),
+    "adjacency-with-loops": ("bfs", np.ones((3, 3)), 0, "self-loop at node 0"),
+    "asymmetric-adjacency": ("bfs", np.triu(np.ones((3, 3)), 1), 0,
+                             r"bfs needs an undirected graph, but the adjacency matrix is not symmetric: it has the "
+                             r"edge \(0, 1\) but not \(1, 0\)"),
 }
 
 
@@ -229,14 +227,14 @@ def test_solve_returns_a_valid_answer_or_its_own_flagged(algorithm: str) -> None
     assert raw["repaired"] is False and raw["valid"] == (raw["problem"] is None)
     assert fixed["repaired"] == (not raw["valid"]) and fixed["problem"] == raw["problem"]
     if raw["valid"]:
-        assert list(raw["pi"]) == list(fixed["pi"])
+        assert raw["pi"] == fixed["pi"]
 
 
 def test_the_issue_example_is_a_tree() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = dear.solve("mst_prim", nx.path_graph(3), source=0, check=True)
-    assert result["valid"] and result["pi"].tolist() == [0, 0, 1] and result["check"]["correct"] == 1.0
+    assert result["valid"] and result["pi"] == {0: 0, 1: 0, 2: 1} and result["check"]["correct"] == 1.0
 
 
 # --- the command line ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """dear: Deep Equilibrium Algorithmic Reasoning (NeurIPS 2024) and its baselines.
 
 ``import dear`` stays light (no torch, no numba): the algorithm tables and ``dear.solve`` load
-on first use.
+on first use. ``dear.solve`` is a package that is called as a function: ``dear.solve(algorithm,
+graph, source)`` solves, ``dear.solve.plot(result, graph, path)`` draws the answer.
 """
 
 from typing import Any
@@ -15,8 +16,8 @@ def __getattr__(name: str) -> Any:
         from dear import specs
 
         return getattr(specs, name)
-    if name == "solve":
-        from dear.solving import solve
+    if name == "solve":  # the package dear.solve, callable as its solve function
+        import importlib
 
-        return solve
+        return importlib.import_module("dear.solve")
     raise AttributeError(f"module 'dear' has no attribute {name!r}")

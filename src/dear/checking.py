@@ -250,7 +250,8 @@ def _some(mask: np.ndarray, what: str, example: Any) -> str:
 
 def _pointer_array(algorithm: str, outputs: Any, nodes: list) -> np.ndarray:
     """The answer as node positions (-1 where a label is not a node): ``outputs`` is solve's
-    result, ``{node: parent}``, or labels in node order (rows of them for floyd_warshall)."""
+    result, ``{node: parent}`` (``{i: {j: parent}}`` for floyd_warshall), or labels in node
+    order (rows of them for floyd_warshall)."""
     probe = CHECKED[algorithm]
     value = outputs[probe] if isinstance(outputs, Mapping) and probe in outputs else outputs
     index = {node: i for i, node in enumerate(nodes)}
@@ -261,6 +262,10 @@ def _pointer_array(algorithm: str, outputs: Any, nodes: list) -> np.ndarray:
         except TypeError:  # an unhashable label is no node
             return -1
 
+    if isinstance(value, Mapping) and get(algorithm).answer is Answer.ALL_PAIRS_TREES:  # {i: {j: parent}}
+        rows = [value.get(node) for node in nodes]
+        return np.array([[position(row[j]) if isinstance(row, Mapping) and j in row else -1 for j in nodes]
+                         for row in rows], dtype=np.int64).reshape(len(nodes), len(nodes))
     if isinstance(value, Mapping):
         return np.array([position(value[node]) if node in value else -1 for node in nodes], dtype=np.int64)
     if isinstance(value, np.ndarray):

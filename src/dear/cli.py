@@ -32,7 +32,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "solve": (
         "dear solve bfs graph.edgelist --source 0",
-        "dear solve bellman_ford graph.graphml --source 0 --model nar --check",
+        "dear solve bellman_ford roads.graphml --source Paris --model nar --check --plot answer.png",
         "dear solve insertion_sort keys.json   # keys.json: {\"key\": [0.3, 0.1, 0.2]}",
     ),
     "bench": (
@@ -162,10 +162,11 @@ def _defer_dynamo() -> None:
 
 def cmd_solve(args: argparse.Namespace) -> int:
     _defer_dynamo()
-    from dear.solving import solve_file
+    from dear.solve.io import solve_file
 
     print(json.dumps(solve_file(args.algorithm, Path(args.graph_file), source=args.source, model=args.model,
-                                check=args.check, tol=args.tol, repair=not args.no_repair), indent=2))
+                                check=args.check, tol=args.tol, repair=not args.no_repair,
+                                plot=Path(args.plot) if args.plot else None), indent=2))
     return 0
 
 
@@ -232,10 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "model's folder is never written)")
     p.set_defaults(run=cmd_evaluate)
 
-    p = command("solve", "run a pretrained reasoner on your graph (edge list, GraphML, JSON)")
+    p = command("solve", "run a pretrained reasoner on your graph (edge list, GraphML, JSON); JSON by node")
     p.add_argument("algorithm", metavar="ALGORITHM")
     p.add_argument("graph_file")
-    p.add_argument("--source", type=int, default=None)
+    p.add_argument("--source", default=None, metavar="NAME",
+                   help="the source node, by name (an integer-looking name also matches the node of that id); "
+                        "binary search: the target (default: the first node)")
     p.add_argument("--model", default="dear", help="dear, nar, or a run directory")
     p.add_argument("--check", action="store_true", help="also run the exact algorithm and report agreement, and "
                                                          "the tie-aware share of correct pointers and weight vs optimum")
@@ -243,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-repair", action="store_true", help="return the model's own pointers even when they are no "
                                                             "tree/forest (flagged valid: false) instead of the best "
                                                             "valid answer its scores give")
+    p.add_argument("--plot", default=None, metavar="PNG", help="also draw the graph with the answer highlighted "
+                                                                "(tree edges, marked nodes, the source) to this PNG")
     p.set_defaults(run=cmd_solve)
 
     p = command("bench", "benchmarks writing JSON/CSV and plots under results/")

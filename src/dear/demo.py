@@ -21,7 +21,8 @@ from dear.bench.plots import plot_loss_curves, plot_scores_vs_size
 from dear.config import make_config
 from dear.data import generate
 from dear.run import score_run
-from dear.solving import pretrained_dir, solve
+from dear.solve.pipeline import solve
+from dear.solve.run import pretrained_dir
 from dear.specs import check_algorithm
 from dear.train import train
 
@@ -113,7 +114,7 @@ def run_demo(out: Path, algorithm: str, quick: bool = False, train_models: bool 
     answer = solve(algorithm, data, source=source, model=str(runs["dear"]), check=True)
     output = next(iter(answer["exact"]))
     diagnostics = answer["diagnostics"]
-    print(f"    predicted {output}: {np.asarray(answer[output]).tolist()}")
+    print(f"    predicted {output}: {np.asarray(answer[output]).tolist()}")  # graphs: {node: value}
     print(f"    exact     {output}: {np.asarray(answer['exact'][output]).tolist()}")
     print(f"    agreement {answer['agreement'][output]:.2f}; {diagnostics.get('iterations')} iterations, residual "
           f"{diagnostics.get('residual', float('nan')):.3g}, converged: {answer['converged']}")
