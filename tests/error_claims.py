@@ -166,8 +166,8 @@ def execute_claims(algorithm: object, inputs: object) -> list[Claim]:
         (r"input 's' must be a node index in \[0, (?P<n>\d+)\), got .+", bad_index),
         (r"input 's' must be a one-hot vector of length (?P<n>\d+) or a node index", bad_one_hot),
         (_q(f"{algorithm} needs a scalar 'target'"), lambda m: "target" not in inputs),
-        (_q("dag_shortest_paths needs a directed acyclic graph, but 'A' has a cycle"),
-         lambda m: algorithm == "dag_shortest_paths"
+        (_q(f"{algorithm} needs a directed acyclic graph, but 'A' has a cycle"),
+         lambda m: getattr(get(algorithm).inputs, "acyclic", False)
          and not nx.is_directed_acyclic_graph(nx.DiGraph(np.asarray(inputs["A"]) != 0))),
         (_q("bellman_ford does not terminate: A has a negative cycle"),
          lambda m: algorithm == "bellman_ford" and negative_cycle(m)),

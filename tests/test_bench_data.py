@@ -45,9 +45,13 @@ def test_rows_record_bytes_and_a_rerun_keeps_other_cases(tmp_path: Path) -> None
     rows = {row["algorithm"]: row for row in result["rows"]}
     assert set(rows) == {"bfs", "minimum"}  # bfs kept from the first run
     trajectory = generate("minimum", 1, 16, seed=0)[0]
-    # minimum at n=16: pos, key; pred_h, min_h, i (16 steps of 16); min — all float64
-    assert trajectory.stored_bytes == 8 * (16 + 16 + 3 * 16 * 16 + 16)
+    # minimum at n=16: pos, key float64; pred_h int16, min_h and i int8 (16 steps of 16); min int8
+    assert trajectory.stored_bytes == 8 * (16 + 16) + 2 * 16 * 16 + 2 * 16 * 16 + 16
     assert rows["minimum"]["megabytes_per_sample"] == trajectory.stored_bytes / 1e6
+    # every sample of the timed runs: minimum's size does not depend on the input
+    assert rows["minimum"]["held_megabytes_per_sample"] == trajectory.held_bytes / 1e6 == trajectory.stored_bytes / 1e6
+    assert rows["minimum"]["float64_megabytes_per_sample"] == 8 * (16 + 16 + 3 * 16 * 16 + 16) / 1e6
+    assert rows["bfs"]["held_megabytes_per_sample"] < rows["bfs"]["float64_megabytes_per_sample"]
     scc = generate("strongly_connected_components", 1, 16, seed=0)[0]
     assert scc.hints["A_t"].strides[0] == 0  # one n x n matrix broadcast over T steps, stored once
     assert scc.stored_bytes == scc.hints["A_t"].itemsize * 16 * 16 + sum(

@@ -118,7 +118,8 @@ def test_fingerprint_follows_the_data_sources(tmp_path: Path, monkeypatch: pytes
     original = cache.data_fingerprint()
     (package / "data" / "batching.py").write_text("# not a data source\n")
     assert cache.data_fingerprint() == original
-    sources = ("algorithms/bfs.py", "data/samplers.py", "data/execute.py", "data/generate.py", "specs.py")
+    sources = ("algorithms/bfs.py", "data/samplers.py", "data/execute.py", "data/generate.py", "data/compact.py",
+               "specs.py")
     for source in sources:  # one file of each pattern in DATA_SOURCES
         path = package / source
         text = path.read_text()
@@ -126,6 +127,8 @@ def test_fingerprint_follows_the_data_sources(tmp_path: Path, monkeypatch: pytes
         assert cache.data_fingerprint() != original, source
         path.write_text(text)
     assert cache.data_fingerprint() == original
+    monkeypatch.setattr(cache, "CACHE_FORMAT", cache.CACHE_FORMAT + 1)  # a new file layout: a new version
+    assert cache.data_fingerprint() != original
 
 
 def test_a_new_data_version_replaces_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

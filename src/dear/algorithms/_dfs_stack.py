@@ -109,8 +109,9 @@ def advance(
 
 @numba.njit(cache=True)
 def new_stack_trace(steps: int, n: int):
-    """Buffers for the stack probes: ``(s, u, v, s_last)`` per step, ``color``, ``s_prev``."""
-    return np.empty((steps, 4), np.int64), np.empty((steps, n), np.int8), np.empty((steps, n))
+    """Buffers for the stack probes: ``(s, u, v, s_last)`` per step, ``color``, ``s_prev`` (int16
+    node indices, as generate stores pointers)."""
+    return np.empty((steps, 4), np.int64), np.empty((steps, n), np.int8), np.empty((steps, n), np.int16)
 
 
 @numba.njit(cache=True)
@@ -124,8 +125,9 @@ def record_stack(trace: tuple, t: int, reg: np.ndarray, color: np.ndarray, s_pre
 
 @numba.njit(cache=True)
 def new_dfs_trace(steps: int, n: int):
-    """Buffers of a timed DFS: the stack trace and ``(label_h, d_h, f_h, time_h)``."""
-    timed_h = (np.empty((steps, n)), np.empty((steps, n)), np.empty((steps, n)), np.empty(steps))
+    """Buffers of a timed DFS: the stack trace and ``(label_h, d_h, f_h, time_h)`` (the label a
+    pointer: int16)."""
+    timed_h = (np.empty((steps, n), np.int16), np.empty((steps, n)), np.empty((steps, n)), np.empty(steps))
     return new_stack_trace(steps, n), timed_h
 
 
@@ -175,18 +177,18 @@ def _one_hot_stack(trace, steps):
     """
     nodes_h, color_h, _ = trace
     n = color_h.shape[1]
-    color = np.zeros((steps, n, 3))
-    nodes = np.zeros((4, steps, n))
+    color = np.zeros((steps, n, 3), np.int8)  # int8, as generate stores one-hots
+    nodes = np.zeros((4, steps, n), np.int8)
     for t in range(steps):
         for i in range(n):
-            color[t, i, color_h[t, i]] = 1.0
+            color[t, i, color_h[t, i]] = 1
         for r in range(4):
-            nodes[r, t, nodes_h[t, r]] = 1.0
+            nodes[r, t, nodes_h[t, r]] = 1
     return color, nodes
 
 
 def stack_hints(trace: tuple[np.ndarray, np.ndarray, np.ndarray], steps: int) -> dict[str, np.ndarray]:
-    """The first ``steps`` recorded stack probes in CLRS's encodings (one-hot, float pointers)."""
+    """The first ``steps`` recorded stack probes in CLRS's encodings (int8 one-hots, int16 pointers)."""
     color, nodes = _one_hot_stack(trace, steps)
     return {
         "color": color,

@@ -1,8 +1,9 @@
 """Vectorised constructors for CLRS probe encodings.
 
 The algorithm kernels record compact integer traces (a node index per step, a colour per
-node); these helpers turn them into CLRS's one-hot / float encodings in one NumPy call
-instead of one Python call per step.
+node); these helpers turn them into CLRS's one-hot encodings in one NumPy call instead of one
+Python call per step. Masks and one-hots are int8, the dtype :mod:`dear.data.compact` stores
+them in, so generating never writes them as floats first.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import numpy as np
 
 
 def mask_one(index: np.ndarray | int, n: int) -> np.ndarray:
-    """One-hot over ``n`` nodes; ``index`` of shape ``[...]`` gives ``[..., n]`` floats."""
+    """One-hot over ``n`` nodes; ``index`` of shape ``[...]`` gives ``[..., n]`` int8."""
     index = np.asarray(index)
-    out = np.zeros(index.shape + (n,))
-    out.reshape(-1, n)[np.arange(index.size), index.ravel()] = 1.0
+    out = np.zeros(index.shape + (n,), np.int8)
+    out.reshape(-1, n)[np.arange(index.size), index.ravel()] = 1
     return out
 
 
@@ -24,8 +25,8 @@ def categorical(values: np.ndarray, num_classes: int) -> np.ndarray:
 
 
 def graph(A: np.ndarray) -> np.ndarray:
-    """CLRS's ``adj`` probe: nonzero weights plus self-loops, as floats."""
-    return ((A + np.eye(A.shape[-1])) != 0).astype(np.float64)
+    """CLRS's ``adj`` probe: nonzero weights plus self-loops, as an int8 mask."""
+    return ((A + np.eye(A.shape[-1])) != 0).astype(np.int8)
 
 
 def node_positions(n: int) -> np.ndarray:

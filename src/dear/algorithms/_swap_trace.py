@@ -37,8 +37,9 @@ def replay(swaps: np.ndarray, n: int) -> np.ndarray:
 @numba.njit(cache=True)
 def chain(orders: np.ndarray) -> np.ndarray:
     """CLRS's ``probing.array`` of every row: node ``orders[t, k]`` points to
-    ``orders[t, k - 1]``, the first to itself (floats, as probes are)."""
-    pred = np.empty(orders.shape)
+    ``orders[t, k - 1]``, the first to itself (int16 node indices, as generate stores pointers:
+    ``[T, n]`` with ``T`` quadratic in ``n``, so ``n`` is far below 2**15)."""
+    pred = np.empty(orders.shape, np.int16)
     for t in range(orders.shape[0]):
         _order_pred(orders[t], pred[t])
     return pred

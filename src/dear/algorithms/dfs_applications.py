@@ -139,12 +139,13 @@ def _lowlink(A: np.ndarray, bridges: bool):
 @numba.njit(cache=True)
 def _flags_by_step(initial: np.ndarray, found_at: np.ndarray, steps: int) -> np.ndarray:
     """``[steps, initial.size]``: ``initial`` at every step, each flag 1 from the step it was
-    found on (filled here: the bridges' hint is ``T x n x n``, the bulk of their bytes)."""
-    out = np.empty((steps, initial.size))
+    found on (filled here: the bridges' hint is ``T x n x n``, the bulk of their bytes; in
+    ``initial``'s dtype, int8 masks as generate stores them)."""
+    out = np.empty((steps, initial.size), initial.dtype)
     out[:] = initial.ravel()
     for i, t in enumerate(found_at.ravel()):
         if t >= 0:
-            out[t:, i] = 1.0
+            out[t:, i] = 1
     return out
 
 
@@ -153,10 +154,10 @@ def _lowlink_run(A: np.ndarray, bridges: bool) -> Execution:
     hints = {"pi_h": pi_h, "d": d_h, "f": f_h, "low": low_h, "time": time_h, **stack_hints(trace, t)}
     if bridges:
         # CLRS's edge mask: 1 on bridges, 0 on other edges and the diagonal, -1 (masked) elsewhere.
-        is_bridge_h = _flags_by_step(graph(A) - 1.0, bridge_at, t).reshape((t,) + A.shape)
+        is_bridge_h = _flags_by_step(graph(A) - np.int8(1), bridge_at, t).reshape((t,) + A.shape)
         outputs = {"is_bridge": is_bridge_h[-1].copy()}  # not a view: hints=False drops T x n x n
         return Execution(hints={"is_bridge_h": is_bridge_h, **hints}, outputs=outputs)
-    is_cut_h = _flags_by_step(np.zeros(A.shape[0]), cut_at, t)
+    is_cut_h = _flags_by_step(np.zeros(A.shape[0], np.int8), cut_at, t)
     hints = {"is_cut_h": is_cut_h, **hints, "child_cnt": child_h}
     return Execution(hints=hints, outputs={"is_cut": is_cut_h[-1].copy()})
 

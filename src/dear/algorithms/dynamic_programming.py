@@ -59,9 +59,10 @@ class KeyProbabilities:
 @numba.njit(cache=True)
 def _bands(tables: np.ndarray, widths: np.ndarray, first: int) -> np.ndarray:
     """``[k, T, n, n]``: step ``t`` holds ``tables`` on the intervals ``first <= i <= j <= i +
-    widths[t]`` (those filled by then), 0 elsewhere."""
+    widths[t]`` (those filled by then), 0 elsewhere; in ``tables``' dtype (int8 masks and int16
+    pointers, as generate stores them: these hints are the bulk of the trajectory)."""
     k, n = tables.shape[0], tables.shape[1]
-    out = np.zeros((k, widths.shape[0], n, n))
+    out = np.zeros((k, widths.shape[0], n, n), tables.dtype)
     for t in range(widths.shape[0]):
         for i in range(first, n):
             for j in range(i, min(i + widths[t] + 1, n)):
@@ -81,7 +82,7 @@ def _matrix_chain(p: np.ndarray):
     where a NaN never settles (CLRS would loop forever)."""
     n = p.shape[0]
     m = np.zeros((n, n, n))
-    s = np.zeros((n, n, n))
+    s = np.zeros((n, n, n), np.int16)  # split points: int16 pointers, as generate stores them
     row_first = np.zeros(n, dtype=np.int64)  # per row i: the first j whose cost changed last step
     col_last = np.full(n, n, dtype=np.int64)  # per column j: the last i whose cost changed (step 0: all)
     ready, settled = 1, 0  # intervals this long are ready / had every split tried last step
@@ -114,7 +115,7 @@ def matrix_chain_order(p: np.ndarray) -> Execution:
     m, s, steps = _matrix_chain(p)
     n = p.shape[0]
     widths = np.minimum(2 ** np.minimum(np.arange(steps), 62), n) - 1  # ready: j - i < 2^step
-    (msk,) = _bands(np.ones((1, n, n)), widths, 1)
+    (msk,) = _bands(np.ones((1, n, n), np.int8), widths, 1)
     hints = {"pred_h": _identity_pred(steps, n), "m": m[:steps], "s_h": s[:steps], "msk": msk}
     return Execution(hints=hints, outputs={"s": s[steps].copy()})
 
@@ -143,7 +144,11 @@ def _optimal_bst(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 def optimal_bst(p: np.ndarray, q: np.ndarray) -> Execution:
     n = q.shape[0]
     tables = _optimal_bst(p, q)
-    root_h, e, w, msk = _bands(tables, np.arange(n), 0)  # step l fills the intervals j - i = l
+    widths = np.arange(n)  # step l fills the intervals j - i = l
+    # The pointers int16 (the hints are T x n x n, so n is far below 2**15), the mask int8.
+    (root_h,) = _bands(tables[:1].astype(np.int16), widths, 0)
+    e, w = _bands(tables[1:3], widths, 0)
+    (msk,) = _bands(tables[3:].astype(np.int8), widths, 0)
     hints = {"pred_h": _identity_pred(n, n), "root_h": root_h, "e": e, "w": w, "msk": msk}
     return Execution(hints=hints, outputs={"root": tables[0].copy()})
 

@@ -19,12 +19,13 @@ def _floyd_warshall(A: np.ndarray, msk: np.ndarray):
     """Each ``k`` step reads the snapshot it records, so no extra copy of ``D``/``msk``."""
     n = A.shape[0]
     D = A.copy()
-    Pi = np.empty((n, n))
+    # Pointers int16 and masks int8, as generate stores them (T x n x n each: n is far below 2**15).
+    Pi = np.empty((n, n), np.int16)
     for i in range(n):
         Pi[i] = i
     D_h = np.empty((n, n, n))
-    Pi_h = np.empty((n, n, n))
-    msk_h = np.empty((n, n, n))
+    Pi_h = np.empty((n, n, n), np.int16)
+    msk_h = np.empty((n, n, n), np.int8)
     for k in range(n):
         D_h[k] = D
         Pi_h[k] = Pi
@@ -39,14 +40,14 @@ def _floyd_warshall(A: np.ndarray, msk: np.ndarray):
                         if msk[i, j] == 0 or through_k < D[i, j]:
                             D[i, j] = through_k
                             Pi[i, j] = Pi[k, j]
-                        msk[i, j] = 1.0
+                        msk[i, j] = 1
     return Pi, Pi_h, D_h, msk_h
 
 
 def floyd_warshall(A: np.ndarray) -> Execution:
     n = A.shape[0]
     Pi, Pi_h, D_h, msk_h = _floyd_warshall(A, graph(A))
-    return Execution(hints={"Pi_h": Pi_h, "D": D_h, "msk": msk_h, "k": np.eye(n)}, outputs={"Pi": Pi})
+    return Execution(hints={"Pi_h": Pi_h, "D": D_h, "msk": msk_h, "k": np.eye(n, dtype=np.int8)}, outputs={"Pi": Pi})
 
 
 def floyd_warshall_steps(num_nodes: int, senders: np.ndarray, receivers: np.ndarray, source: int | None) -> int:

@@ -113,12 +113,12 @@ def _forest_hints(in_mst_h: np.ndarray, added: np.ndarray) -> None:
     n = 64), not zeroed and then patched edge by edge across all later steps, which wrote the
     array twice and missed the cache on every patch."""
     steps, n = in_mst_h.shape[:2]
-    forest = np.zeros((n, n))
+    forest = np.zeros((n, n), np.int8)
     a = 0
     for step in range(steps):
         while a < added.shape[0] and added[a, 0] == step:
-            forest[added[a, 1], added[a, 2]] = 1.0
-            forest[added[a, 2], added[a, 1]] = 1.0
+            forest[added[a, 1], added[a, 2]] = 1
+            forest[added[a, 2], added[a, 1]] = 1
             a += 1
         for i in range(n):
             for j in range(n):
@@ -131,7 +131,7 @@ def mst_kruskal(A: np.ndarray) -> Execution:
     t, ids, rows, added = _kruskal(A, capacity)
     if t > capacity:  # long find paths: rerun with the length now known
         t, ids, rows, added = _kruskal(A, t)
-    in_mst_h = np.empty((t, n, n))  # NumPy's allocator: huge pages where the OS offers them
+    in_mst_h = np.empty((t, n, n), np.int8)  # int8 as generate stores masks (was float64: 8x the bytes)
     _forest_hints(in_mst_h, added)
     one_hot = mask_one(ids[:, :_PHASE], n)
     hints = {

@@ -31,8 +31,9 @@ def _identity_row(n: int) -> np.ndarray:
 
 
 def _identity_pred(steps: int, n: int) -> np.ndarray:
-    """``pred_h`` of ``steps`` steps (a fresh array: it is part of the caller's trajectory)."""
-    pred = np.empty((steps, n))
+    """``pred_h`` of ``steps`` steps (a fresh array: it is part of the caller's trajectory), as
+    int16 node indices, the dtype generate stores pointers in."""
+    pred = np.empty((steps, n), np.int16)
     pred[:] = _identity_row(n)
     return pred
 
@@ -48,7 +49,7 @@ def _minimum(key: np.ndarray) -> np.ndarray:
 def minimum(key: np.ndarray) -> Execution:
     n = key.shape[0]
     min_h = _minimum(key)
-    hints = {"pred_h": _identity_pred(n, n), "min_h": mask_one(min_h, n), "i": np.eye(n)}  # i = step
+    hints = {"pred_h": _identity_pred(n, n), "min_h": mask_one(min_h, n), "i": np.eye(n, dtype=np.int8)}  # i = step
     return Execution(hints=hints, outputs={"min": hints["min_h"][-1].copy()})
 
 

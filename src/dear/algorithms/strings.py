@@ -318,14 +318,15 @@ def _pair_cat(b: np.ndarray, n: int) -> np.ndarray:
     ``x_i -> y_j``, the blank class at :data:`_MASKED` on every other edge (one pass over the
     output: it is the bulk of the trajectory)."""
     steps, h = b.shape[0], b.shape[1]
-    out = np.empty((steps, n, n, _DIRECTIONS + 1))
+    out = np.empty((steps, n, n, _DIRECTIONS + 1), np.int8)  # int8, as generate stores categoricals
+    masked = np.int8(_MASKED)
     for t in range(steps):
         for u in range(n):
             for v in range(n):
                 table = u < h and v >= h
                 for k in range(_DIRECTIONS):
-                    out[t, u, v, k] = 1.0 if table and b[t, u, v - h] == k else 0.0
-                out[t, u, v, _DIRECTIONS] = 0.0 if table else _MASKED
+                    out[t, u, v, k] = 1 if table and b[t, u, v - h] == k else 0
+                out[t, u, v, _DIRECTIONS] = 0 if table else masked
     return out
 
 

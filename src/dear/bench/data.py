@@ -5,6 +5,11 @@ One process; a warm-up run first so that numba's compilation (or cache load) is 
 then repeated timed runs, each long enough to swamp timer noise, reported as median and
 spread. Graphs are drawn with the edge probability of CLRS's own sampler, so both sides do
 the same work.
+
+Each timed run keeps every sample it generates (``generate`` returns them as a list, as a
+training set holds them), and the memory they hold is recorded beside the rate: the mean
+bytes of the buffers a sample's arrays keep alive (:attr:`Trajectory.held_bytes`), and what
+they would be as float64 (the format before probes were stored compact).
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from tqdm.auto import tqdm
 
 from dear.algorithms import GraphInputs, get
 from dear.bench.records import merge_rows, write_rows
-from dear.data import generate
+from dear.data import Trajectory, generate
+from dear.data.compact import float64_bytes
 from dear.specs import ALGORITHMS
 
 #: Sizes at which the CLRS-30 samplers' throughput was measured (the records'
@@ -55,12 +61,16 @@ def python_loop_seconds(repeats: int = 3) -> float:
     return best
 
 
-def _seconds(algorithm: str, count: int, n: int, seed: int, generator: dict) -> tuple[float, float]:
+def _timed(algorithm: str, count: int, n: int, seed: int, generator: dict) -> tuple[float, float, Sequence[Trajectory]]:
     """Wall-clock and CPU seconds of one ``generate`` call (CPU time is this process's own
-    work: on a busy machine it stays comparable where wall time does not)."""
+    work: on a busy machine it stays comparable where wall time does not), and its samples."""
     start, start_cpu = time.perf_counter(), time.process_time()
-    generate(algorithm, count, n, seed, **generator)
-    return time.perf_counter() - start, time.process_time() - start_cpu
+    samples = generate(algorithm, count, n, seed, **generator)
+    return time.perf_counter() - start, time.process_time() - start_cpu, samples
+
+
+def _seconds(algorithm: str, count: int, n: int, seed: int, generator: dict) -> tuple[float, float]:
+    return _timed(algorithm, count, n, seed, generator)[:2]
 
 
 def measure(algorithm: str, n: int, repeats: int = 5, min_seconds: float = 0.25, seed: int = 0) -> dict:
@@ -73,7 +83,13 @@ def measure(algorithm: str, n: int, repeats: int = 5, min_seconds: float = 0.25,
     while (elapsed := _seconds(algorithm, count, n, seed, generator)[0]) < min_seconds / 4:
         count *= 4
     count = math.ceil(count * min_seconds / elapsed)
-    timings = [_seconds(algorithm, count, n, seed + 1 + r, generator) for r in range(repeats)]
+    timings, held, as_float64 = [], [], []
+    for r in range(repeats):  # each run's samples all alive together, as in a training set
+        wall, cpu, samples = _timed(algorithm, count, n, seed + 1 + r, generator)
+        timings.append((wall, cpu))
+        held += [t.held_bytes for t in samples]
+        as_float64 += [float64_bytes(t) for t in samples]
+        del samples
     rates = [count / wall for wall, _ in timings]
     q1, median, q3 = np.percentile(rates, [25, 50, 75])
     megabytes = np.mean([t.stored_bytes for t in generate(algorithm, SIZE_SAMPLES, n, seed, **generator)]) / 1e6
@@ -83,6 +99,8 @@ def measure(algorithm: str, n: int, repeats: int = 5, min_seconds: float = 0.25,
         "samples_per_repeat": count,
         "megabytes_per_sample": float(megabytes),
         "megabytes_per_s": float(median * megabytes),
+        "held_megabytes_per_sample": float(np.mean(held)) / 1e6,
+        "float64_megabytes_per_sample": float(np.mean(as_float64)) / 1e6,
         "samples_per_s": float(median),
         "samples_per_s_q1": float(q1),
         "samples_per_s_q3": float(q3),

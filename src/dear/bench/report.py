@@ -38,6 +38,7 @@ def _load(path: Path) -> dict | None:
 
 #: Data-benchmark fields that rows of older runs may lack, in table order, with their format.
 OPTIONAL_DATA_FIELDS = (("megabytes_per_sample", ".3g"), ("megabytes_per_s", ",.0f"),
+                        ("held_megabytes_per_sample", ".3g"), ("float64_megabytes_per_sample", ".3g"),
                         ("load_average_1min", ".2f"), ("python_loop_s", ".3f"))
 
 
@@ -68,12 +69,15 @@ def data_section(results: Path) -> list[str]:
              f"environment; {here_note}), the like-for-like comparison, since instances of this "
              "type differ by up to 2× in single-core speed. "
              "MB/sample is the mean size of a trajectory's arrays, i.e. what the sampler must write: "
-             "where the hints are dense (mst_kruskal's `in_mst_h` is T × n × n floats) that volume, "
-             "not the algorithm, sets the rate. *py loop* is the run's yardstick of single-core speed "
+             "where the hints are dense (mst_kruskal's `in_mst_h` is T × n × n values) that volume, "
+             "not the algorithm, sets the rate. *held MB* is the memory a sample keeps alive in a training "
+             "set (every sample of the timed runs kept; probes stored compact: int8 masks, int16 pointers), "
+             "*as float64* what the same probes took as float64, before they were stored compact. "
+             "*py loop* is the run's yardstick of single-core speed "
              "(best seconds of a fixed pure-Python loop).", "",
              "| algorithm | n | ours (samples/s) | ours (samples/CPU s) | CLRS (reference) | speed-up | CLRS here | "
-             "speed-up here | MB/sample | MB/s | load | py loop (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "speed-up here | MB/sample | MB/s | held MB/sample | as float64 MB/sample | load | py loop (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in bench["rows"]:
         clrs = row.get("clrs_samples_per_s")
         speedup = row.get("speedup")

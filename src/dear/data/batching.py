@@ -11,7 +11,9 @@ Layout of a batch (``N`` nodes, ``E`` edges, ``G`` graphs, ``T`` the batch's lon
   probes ``[E, ...]`` (value at ``[sender, receiver]``), graph probes ``[G, ...]``; hints have
   the time axis second (``[N, T, ...]``), padded by repeating the last step.
 * pointers are ``long`` global node ids; ``mask_one`` probes are float one-hots over the
-  nodes of a graph; categorical probes end with a class axis.
+  nodes of a graph; categorical probes end with a class axis. Every other probe is float32,
+  whether the trajectory stores it compact (int8 masks, int16 pointers: what ``generate`` and
+  the cache hold) or as CLRS's floats: the tensors are the same.
 * ``length`` ``[G]`` is the number of hint steps of each graph.
 """
 
@@ -90,8 +92,9 @@ def to_data(trajectory: Trajectory, steps: int | None = None, hints: bool = True
             hint = stage == Stage.HINT
             values = np.asarray(values)
             values = _element_major(_pad_steps(values, steps) if hint else values, location, edge_index, hint)
-            if kind in POINTER_TYPES:
-                fields[probe_key(stage, name)] = torch.as_tensor(np.rint(values), dtype=torch.long)
+            if kind in POINTER_TYPES:  # node indices: stored compact as integers, by CLRS as floats
+                values = values.astype(np.int64) if values.dtype.kind in "iu" else np.rint(values)
+                fields[probe_key(stage, name)] = torch.as_tensor(values, dtype=torch.long)
                 pointer_keys.append(probe_key(stage, name))
             else:
                 fields[probe_key(stage, name)] = torch.as_tensor(values, dtype=torch.float32)

@@ -4,7 +4,9 @@ regenerating them.
 Files are plain ``np.savez`` archives in the layout of the CLRS reference trajectories (for
 sample ``k``: ``k/input/<probe>``, ``k/hint/<probe>``, ``k/output/<probe>``, ``k/length``),
 read with ``allow_pickle=False`` so that loading runs no code, and written atomically (a
-temporary file, then ``os.replace``) so that a killed run never leaves half a file.
+temporary file, then ``os.replace``) so that a killed run never leaves half a file. Probes are
+stored as ``generate`` keeps them, compact (int8 masks, int16 pointers, float64 scalars:
+:mod:`dear.data.compact`); the reader takes any real dtype, so CLRS's float files load as well.
 
 A file's name holds everything its samples depend on, including a fingerprint of the
 generator's source code: editing an algorithm or sampler makes old files unreachable
@@ -35,7 +37,12 @@ from dear.specs import Stage, check_algorithm, probes
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 #: Sources that determine the generated data, relative to :data:`PACKAGE_DIR`.
-DATA_SOURCES = ("algorithms/*.py", "data/samplers.py", "data/execute.py", "data/generate.py", "specs.py")
+DATA_SOURCES = ("algorithms/*.py", "data/samplers.py", "data/execute.py", "data/generate.py", "data/compact.py",
+                "specs.py")
+
+#: Version of the file layout, part of the fingerprint: 2 stores probes compact (int8 masks,
+#: int16 pointers: :mod:`dear.data.compact`), where version 1 stored floats.
+CACHE_FORMAT = 2
 
 _STAGES = (Stage.INPUT, Stage.HINT, Stage.OUTPUT)  # also the middle part of the file's keys
 
@@ -46,8 +53,9 @@ def default_cache_dir() -> Path:
 
 
 def data_fingerprint() -> str:
-    """Hash of the sources listed in :data:`DATA_SOURCES`: the version of the generated data."""
-    digest = hashlib.sha256()
+    """Hash of :data:`CACHE_FORMAT` and the sources listed in :data:`DATA_SOURCES`: the version of
+    the generated data."""
+    digest = hashlib.sha256(f"format {CACHE_FORMAT}\0".encode())
     for path in sorted(path for pattern in DATA_SOURCES for path in PACKAGE_DIR.glob(pattern)):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
@@ -102,7 +110,7 @@ def load_trajectories(path: Path, algorithm: str) -> list[Trajectory]:
             raise ValueError(f"corrupt data cache {path}: unexpected entry {key!r}")
         if rest == ["length"] and value.shape == () and value.dtype.kind in "iu":
             lengths[int(index)] = int(value)
-        elif len(rest) == 2 and rest[0] in expected and rest[1] in expected[rest[0]]:
+        elif len(rest) == 2 and rest[0] in expected and rest[1] in expected[rest[0]] and value.dtype.kind in "biuf":
             samples.setdefault(int(index), {stage: {} for stage in _STAGES})[rest[0]][rest[1]] = value
         else:
             raise ValueError(f"corrupt data cache {path}: {key!r} is not a {algorithm} probe")

@@ -10,6 +10,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from dear.data.compact import compact
 from dear.data.execute import MAX_NODES, MIN_NODES, run_reference
 from dear.data.samplers import draw_inputs
 from dear.data.trajectory import Trajectory
@@ -66,7 +67,7 @@ def _draw(algorithm: str, lo: int, hi: int, rng: np.random.Generator, options: d
     if random_pos:
         pos = random_positions(rng, n, _part_starts(trajectory))
         trajectory = replace(trajectory, inputs=trajectory.inputs | {"pos": pos})
-    return trajectory if hints else replace(trajectory, hints={})
+    return compact(trajectory if hints else replace(trajectory, hints={}))
 
 
 def random_positions(rng: np.random.Generator, n: int, starts: Sequence[int] = (0,)) -> np.ndarray:
@@ -85,7 +86,8 @@ def _part_starts(trajectory: Trajectory) -> np.ndarray:
 
 
 def sample(algorithm: str, num_nodes: NodeCount, seed: int, **generator: object) -> Trajectory:
-    """Draw one random input of ``algorithm`` (CLRS's distribution) and execute it.
+    """Draw one random input of ``algorithm`` (CLRS's distribution) and execute it; its probes
+    are stored compact (:mod:`dear.data.compact`).
 
     ``generator`` options: ``p`` (edge probability or tuple to draw from), ``low``/``high``
     (weight or key range), ``connected`` (add a spanning path), ``random_pos`` (sorted uniform
@@ -114,10 +116,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def generate(
     algorithm: str, num_samples: int, num_nodes: NodeCount, seed: int, *, hints: bool = True, **generator: object
 ) -> Sequence[Trajectory]:
-    """``num_samples`` trajectories; sample ``i`` depends only on ``(seed, i)``.
+    """``num_samples`` trajectories; sample ``i`` depends only on ``(seed, i)``. Probes are stored
+    compact (:mod:`dear.data.compact`: int8 masks, int16 pointers, float64 scalars), as a
+    training set holds them; the batching makes the same float32 tensors as from floats.
 
     ``hints=False`` keeps only inputs, outputs and lengths: what evaluation and models without
-    hint supervision need (Floyd–Warshall's hints alone are ``3 n³`` floats per sample)."""
+    hint supervision need (Floyd–Warshall's hints alone are ``3 n³`` values, ``11 n³`` bytes, per sample)."""
     check_algorithm(algorithm)
     num_samples = _non_negative_int("num_samples", num_samples)
     lo, hi = _node_range(num_nodes)
