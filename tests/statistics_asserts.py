@@ -10,9 +10,10 @@ from dear.specs import POINTER_TYPES, Location, Stage, Type
 
 def assert_statistics_cover_the_batch(model: torch.nn.Module, batch, prediction, stats: dict) -> None:
     """``stats = model.statistics(batch, prediction)`` has one entry per output probe, counts
-    exactly the batch's entries of it (nodes, n² pairs, graphs or true mask entries), and its
-    correct counts are whole numbers no larger than those; a node pointer's ``correct`` is
-    recounted here from the scores (each node's highest-scoring incoming edge)."""
+    exactly the batch's entries of it (nodes, n² pairs, graphs, true mask entries or categorical
+    rows without a masked class), and its correct counts are whole numbers no larger than those;
+    a node pointer's ``correct`` is recounted here from the scores (each node's highest-scoring
+    incoming edge)."""
     specs = model.output_specs()
     assert set(stats) == set(specs)
     for name, (_, location, kind) in specs.items():
@@ -22,13 +23,15 @@ def assert_statistics_cover_the_batch(model: torch.nn.Module, batch, prediction,
         if kind == Type.MASK:
             assert set(s) == {"tp", "fp", "fn"}
             assert s["tp"] + s["fn"] == float((target > 0.5).sum()), name
-            assert s["tp"] + s["fp"] <= target.numel(), name
+            assert s["tp"] + s["fp"] <= float((target != -1).sum()), name  # masked (-1) entries never count
             continue
         if kind == Type.SCALAR:
             assert set(s) == {"sq_error", "count"} and s["count"] == target.numel() and s["sq_error"] >= 0
             continue
         assert set(s) == {"correct", "count"} and s["correct"] <= s["count"], (name, s)
-        if kind == Type.MASK_ONE:
+        if kind == Type.CATEGORICAL:  # CLRS scores the rows without a masked (-1) class
+            assert s["count"] == float((target != -1).all(-1).sum()), name
+        elif kind == Type.MASK_ONE:
             assert s["count"] == batch.num_graphs, name
         elif location == Location.NODE:
             assert s["count"] == batch.num_nodes, name

@@ -21,8 +21,8 @@ def batches(trajectories: Sequence[Trajectory], batch_size: int) -> list[Sequenc
 def evaluate_model(
     model: Reasoner, trajectories: Sequence[Trajectory], batch_size: int = 32, device: torch.device | None = None
 ) -> dict:
-    """``{"score": CLRS score (mean over output probes), "probes": {...}, "loss": output loss
-    (summed over probes, mean over graphs), diagnostics}``."""
+    """``{"score": CLRS score (mean over the non-scalar output probes), "probes": {...},
+    "loss": output loss (summed over probes, mean over graphs), diagnostics}``."""
     was_training = model.training
     model.eval()
     device = device or next(model.parameters()).device
@@ -40,7 +40,7 @@ def evaluate_model(
             diagnostics[key].append((value, len(chunk)))
     model.train(was_training)
     scores = metrics.scores()
-    result = {"score": sum(scores.values()) / len(scores), "probes": scores, "samples": len(trajectories)}
+    result = {"score": metrics.score(), "probes": scores, "samples": len(trajectories)}
     # Batch means weighted by their graphs: a short last batch must not count as a full one.
     for key, values in diagnostics.items():
         if key.endswith("_max"):

@@ -9,7 +9,7 @@ from torch_geometric.utils import scatter
 from dear.nn.encoders import pointer_to_edges
 from dear.nn.graph import EncodedGraph, segment_log_softmax
 from dear.nn.permutation import PermutationScores, permutation_loss
-from dear.nn.readout import group_of, local_pointer
+from dear.nn.readout import MASKED, group_of, local_pointer
 from dear.specs import POINTER_TYPES, Location, Type
 
 
@@ -19,10 +19,16 @@ def probe_loss(scores: torch.Tensor | PermutationScores, target: torch.Tensor, l
 
     By type: scalar, MSE; mask, binary cross-entropy on the logits; mask_one, cross-entropy of a
     softmax over the graph's elements (averaged over graphs); categorical, cross-entropy over
-    the classes; node pointer, cross-entropy of a softmax over the edges into each node
-    (averaged over the nodes whose pointer is an edge: the others cannot be predicted); edge
-    pointer, cross-entropy over the graph's nodes; should-be-permutation,
+    the classes (averaged over the rows); node pointer, cross-entropy of a softmax over the
+    edges into each node (averaged over the nodes whose pointer is an edge: the others cannot
+    be predicted); edge pointer, cross-entropy over the graph's nodes; should-be-permutation,
     :func:`~dear.nn.permutation.permutation_loss`. Targets are cast to the scores' dtype.
+
+    Entries CLRS marks as masked (:data:`~dear.nn.readout.MASKED`, -1) carry no label, as in
+    CLRS's losses: a mask's binary cross-entropy is averaged over its unmasked entries; mask_one
+    and categorical cross-entropies read the target with -1 set to 0 and are divided by the
+    number of positive entries (the graphs, or rows, that hold a positive class). A target
+    without masked entries gets the plain formula above, bit for bit.
 
     Args:
         scores: The decoder's raw scores for the probe (:class:`~dear.nn.decoders.ProbeDecoder`).
@@ -51,10 +57,28 @@ def probe_loss(scores: torch.Tensor | PermutationScores, target: torch.Tensor, l
     if kind == Type.SCALAR:
         return F.mse_loss(scores, target)
     if kind == Type.MASK:
-        return F.binary_cross_entropy_with_logits(scores, target)
+        valid = target != MASKED
+        per_entry = F.binary_cross_entropy_with_logits(scores, target.clamp_min(0.0), reduction="none")
+        masked = (per_entry * valid).sum() / valid.sum().clamp_min(1)
+        return _unless_masked(valid.all(), F.binary_cross_entropy_with_logits(scores, target), masked)
     if kind == Type.MASK_ONE:
         log_p = segment_log_softmax(scores, group_of(location, graph), graph.num_graphs)
-        return -(log_p * target).sum() / graph.num_graphs
+        positives = (target > 0.5).sum()
+        masked = -(log_p * target.clamp_min(0.0)).sum() / positives.clamp_min(1)
+        exact = (target != MASKED).all() & (positives == graph.num_graphs)
+        return _unless_masked(exact, -(log_p * target).sum() / graph.num_graphs, masked)
     if kind == Type.CATEGORICAL:
-        return -(F.log_softmax(scores, dim=-1) * target).sum(-1).mean()
+        log_p = F.log_softmax(scores, dim=-1)
+        labelled = (target > 0.5).any(-1)  # rows holding a positive class
+        masked = -(log_p * target.clamp_min(0.0)).sum() / labelled.sum().clamp_min(1)
+        exact = labelled.all() & (target != MASKED).all()
+        return _unless_masked(exact, -(log_p * target).sum(-1).mean(), masked)
     raise ValueError(f"no loss for probe type {kind!r}")
+
+
+def _unless_masked(exact: torch.Tensor, plain: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
+    """``plain`` where ``exact`` (a 0-d bool tensor: the target has no masked entry), else
+    ``masked``, CLRS's loss over the labelled entries. Both are computed and one is selected on
+    the device (no host sync); on targets without masked entries the loss and its gradient are
+    the plain formula's to the bit (the other branch receives a zero gradient)."""
+    return torch.where(exact, plain, masked)

@@ -1,7 +1,9 @@
 """CLRS-30 metrics, accumulated over a whole test set before they are reduced.
 
-Pointers, mask_one and categorical probes score accuracy; masks score F1 (class imbalance);
-scalars score mean squared error (lower is better). A probe's *score* is what CLRS reports.
+Pointers (permutations after their Sinkhorn readout), mask_one and categorical probes score
+accuracy; masks score F1 (class imbalance); scalars score mean squared error (lower is better,
+so it is reported but not averaged into the model's score). A probe's *score* is what CLRS
+reports (``clrs/_src/evaluation.py``), entries CLRS marks as masked (-1) left out.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections import defaultdict
 import torch
 
 from dear.nn.graph import EncodedGraph
-from dear.nn.readout import group_of, hard_prediction
+from dear.nn.readout import group_of, hard_prediction, unmasked
 from dear.specs import POINTER_TYPES, Type
 
 
@@ -21,6 +23,12 @@ def probe_statistics(
     r"""Sufficient statistics of one batch, to be summed across batches: true/false positives
     and false negatives of masks (for F1), the squared error of scalars, else correct elements
     (pointers, categoricals) or graphs (mask_one: the graph's argmax is its 1).
+
+    As CLRS's evaluation (``clrs/_src/evaluation.py``), entries marked masked
+    (:data:`~dear.nn.readout.MASKED`, -1) are not scored: a mask's masked entries count in none
+    of tp/fp/fn, a categorical row with a masked class and a mask_one graph with a masked
+    element are left out of ``correct`` and ``count``. Every location (node, edge, graph) is
+    scored alike; edge probes over the batch's edges (all :math:`n^2` pairs on a complete graph).
 
     Args:
         scores: The decoder's raw scores for one probe (:func:`~dear.nn.readout.hard_prediction`
@@ -39,24 +47,28 @@ def probe_statistics(
         hit, truth = pred > 0.5, target > 0.5
         return {
             "tp": float((hit & truth).sum()),
-            "fp": float((hit & ~truth).sum()),
+            "fp": float((hit & ~truth & unmasked(target, kind)).sum()),
             "fn": float((~hit & truth).sum()),
         }
     if kind == Type.SCALAR:
         return {"sq_error": float(((pred - target) ** 2).sum()), "count": float(target.numel())}
     if kind in POINTER_TYPES:
         correct = pred == target
+        scored = torch.ones_like(correct)
     elif kind == Type.MASK_ONE:
         group = group_of(location, graph)
         correct = torch.zeros(graph.num_graphs, dtype=torch.bool, device=pred.device)
         correct = correct.index_put_((group[target > 0.5],), (pred[target > 0.5] > 0.5))
-    else:  # categorical
+        scored = torch.ones_like(correct).index_fill_(0, group[~unmasked(target, kind)], False)
+    else:  # categorical: a row per node, edge or graph
         correct = pred.argmax(-1) == target.argmax(-1)
-    return {"correct": float(correct.sum()), "count": float(correct.numel())}
+        scored = unmasked(target, kind)
+    return {"correct": float((correct & scored).sum()), "count": float(scored.sum())}
 
 
 def reduce_statistics(kind: str, stats: dict[str, float]) -> float:
-    """CLRS's score from summed statistics."""
+    """CLRS's score from summed statistics: F1 of masks, mean squared error of scalars, else
+    accuracy."""
     if kind == Type.MASK:
         precision = stats["tp"] / (stats["tp"] + stats["fp"]) if stats["tp"] + stats["fp"] > 0 else 1.0
         recall = stats["tp"] / (stats["tp"] + stats["fn"]) if stats["tp"] + stats["fn"] > 0 else 1.0
@@ -64,6 +76,14 @@ def reduce_statistics(kind: str, stats: dict[str, float]) -> float:
     if kind == Type.SCALAR:
         return stats["sq_error"] / max(stats["count"], 1.0)
     return stats["correct"] / max(stats["count"], 1.0)
+
+
+def clrs_score(kinds: dict[str, str], scores: dict[str, float]) -> float:
+    """A model's score: the mean of its output probes' scores, as CLRS's ``evaluate`` takes it,
+    except that scalar probes (a mean squared error, lower is better) are reported but left out;
+    NaN if every output is a scalar."""
+    kept = [value for name, value in scores.items() if kinds[name] != Type.SCALAR]
+    return sum(kept) / len(kept) if kept else float("nan")
 
 
 class MetricAccumulator:
@@ -83,3 +103,7 @@ class MetricAccumulator:
 
     def scores(self) -> dict[str, float]:
         return {name: reduce_statistics(self.kinds[name], dict(s)) for name, s in self.stats.items()}
+
+    def score(self) -> float:
+        """The model's score over all batches so far (:func:`clrs_score`)."""
+        return clrs_score(self.kinds, self.scores())

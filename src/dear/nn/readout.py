@@ -8,6 +8,18 @@ from dear.nn.graph import EncodedGraph, graph_offsets, segment_argmax
 from dear.nn.permutation import PermutationScores, permutation_prediction
 from dear.specs import POINTER_TYPES, Location, Type
 
+#: CLRS-30's ``OutputClass.MASKED``: an entry of a mask, mask_one or categorical probe that is
+#: neither positive nor negative (lcs_length's ``b`` outside the table, bridges' ``is_bridge`` off
+#: the edges). Losses and metrics leave such entries out, as CLRS's do.
+MASKED = -1.0
+
+
+def unmasked(target: torch.Tensor, kind: str) -> torch.Tensor:
+    """Which entries of a mask or mask_one probe carry a label (elementwise), or which rows of a
+    categorical one: those without a masked class (CLRS's ``_eval_one`` drops the others)."""
+    valid = target != MASKED
+    return valid.all(-1) if kind == Type.CATEGORICAL else valid
+
 
 def group_of(location: str, graph: EncodedGraph) -> torch.Tensor:
     """The graph each element of a ``location`` probe belongs to."""
@@ -61,4 +73,4 @@ def local_pointer(pointer: torch.Tensor, graph: EncodedGraph, location: str) -> 
     return pointer - node_offsets(graph)[group]
 
 
-__all__ = ["group_of", "hard_prediction", "local_pointer", "node_offsets"]
+__all__ = ["MASKED", "group_of", "hard_prediction", "local_pointer", "node_offsets", "unmasked"]
