@@ -194,7 +194,8 @@ register(Algorithm(
         **DFS_STACK_HINTS,
     },
     # CLRS's TopoSampler: DAGs with p = 0.5.
-    inputs=GraphInputs(directed=True, weighted=False, acyclic=True, source=False, p=(0.5,)),
+    # The order's pointers link nodes that need not share an edge: decoded over every pair.
+    inputs=GraphInputs(directed=True, weighted=False, acyclic=True, source=False, p=(0.5,), complete=True),
     answer=None,  # a linked list in topological order: no Answer describes it yet
     t_grows=True,
     clrs="topological_sort",

@@ -42,7 +42,7 @@ class GraphInputs:
     source: bool = True
     p: tuple[float, ...] = PAPER_EDGE_PROBABILITIES  # default edge probabilities
     clrs_p: float = 0.5  # the edge probability of CLRS's own sampler
-    complete: bool = False  # the answer lives on every pair of nodes: run on the complete graph
+    complete: bool = False  # answers on every pair, or pointers off the edges: run on the complete graph
 
     @property
     def arguments(self) -> tuple[str, ...]:
