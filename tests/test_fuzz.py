@@ -190,10 +190,6 @@ def test_solve_arrays(smoke_run: Callable[..., Path], keys: Any, target: Any, mo
         assert set(result) >= {"return", "valid", "diagnostics"}
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason=(
-    "known bug: equal keys have no range, so array_inputs divides by 1e-12 and a target far from them "
-    "becomes ~1e21; the model's scores overflow and hard_prediction's segment_argmax picks a node index "
-    "out of range (IndexError from index_fill_) instead of answering or refusing"))
 @pytest.mark.parametrize("keys, target", [([0.0, 0.0], 2071754275.0), ((-2_071_754_275, -2_071_754_275), 0.0)])
 def test_solve_equal_keys_and_a_far_target(smoke_run: Callable[..., Path], keys: Any, target: float) -> None:
     result = dear.solve("binary_search", keys, target, model=str(smoke_run("binary_search")))

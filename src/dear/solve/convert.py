@@ -346,7 +346,7 @@ def array_inputs(algorithm: str, data: Any, target: Any = None) -> tuple[dict[st
     key = as_float_array("key", data)
     if key.ndim != 1 or key.size < 2:
         raise ValueError(f"{algorithm} needs a 1-D sequence of at least 2 numbers, got shape {key.shape}")
-    lo, span = key.min(), max(float(np.ptp(key)), 1e-12)
+    lo, span = key.min(), float(np.ptp(key)) or 1.0  # keys into [0, 1], as in training
     inputs = {"key": (key - lo) / span}
     if SPECS[algorithm].get("target", ("",))[0] == Stage.INPUT:  # an input, not a hint of the same name
         try:
@@ -357,7 +357,9 @@ def array_inputs(algorithm: str, data: Any, target: Any = None) -> tuple[dict[st
             raise ValueError(f"{algorithm} needs a finite number as target (pass source=target)")
         if np.any(np.diff(key) < 0):
             raise ValueError(f"{algorithm} needs keys sorted in increasing order")
-        inputs["target"] = np.asarray((target - lo) / span)
+        # Only the target's order among the keys matters: far from them it is clipped into
+        # [-1, 2] (keys are in [0, 1]), so no huge value reaches the model.
+        inputs["target"] = np.asarray(np.clip((target - lo) / span, -1.0, 2.0))
     return inputs, list(range(key.size))
 
 
