@@ -27,10 +27,6 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 logging.disable(logging.WARNING)
 
-ALGORITHMS = ("bfs", "dfs", "bellman_ford", "dijkstra", "dag_shortest_paths", "floyd_warshall", "mst_prim",
-              "mst_kruskal", "strongly_connected_components", "insertion_sort", "minimum", "binary_search")
-
-
 def rate(clrs, algorithm: str, n: int, seconds: float, repeats: int) -> float:
     def construct(count: int, seed: int) -> float:
         start = time.perf_counter()
@@ -58,7 +54,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="results/bench_clrs_samplers.json")
     parser.add_argument("--sizes", default="16,64")
-    parser.add_argument("--algorithms", default=",".join(ALGORITHMS))
+    parser.add_argument("--algorithms", default="", help="comma-separated (default: all 30 of CLRS-30)")
     parser.add_argument("--seconds", type=float, default=1.0, help="target seconds of one timed call")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
@@ -67,7 +63,8 @@ def main() -> int:
     except ImportError:
         sys.exit("this tool needs dm-clrs (see its docstring); the dear package itself does not")
     rows = []
-    for algorithm in args.algorithms.split(","):
+    algorithms = args.algorithms.split(",") if args.algorithms else sorted(clrs.CLRS_30_ALGS_SETTINGS)
+    for algorithm in algorithms:
         for n in map(int, args.sizes.split(",")):
             rows.append({"algorithm": algorithm, "n": n,
                          "samples_per_s": rate(clrs, algorithm, n, args.seconds, args.repeats),
@@ -75,6 +72,10 @@ def main() -> int:
             print(f"{algorithm} n={n}: {rows[-1]['samples_per_s']:,.1f} samples/s", flush=True)
     meta = {"clrs": clrs.__version__, "python": platform.python_version(), "machine": platform.machine(),
             "python_loop_s": python_loop_seconds(), "seconds_per_call": args.seconds, "repeats": args.repeats}
+    measured = {(row["algorithm"], row["n"]) for row in rows}
+    if os.path.exists(args.out):  # keep the cases not measured this time
+        with open(args.out) as f:
+            rows = [r for r in json.load(f)["rows"] if (r["algorithm"], r["n"]) not in measured] + rows
     with open(args.out, "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=2)
     return 0

@@ -21,6 +21,8 @@ from dear.algorithms.spec import CAT, M1, MK, PTR, SC, G, H, I, N, O
 #: Draws before a sampler gives up (CLRS's ``collinearity_resampling_attempts``): only
 #: degenerate options (an empty range, a zero radius) come close.
 _ATTEMPTS: Final = 1000
+#: Candidate segment pairs drawn at once (about a third of random pairs meet).
+_BLOCK: Final = 8
 
 
 def _finite(name: str, value: object) -> float:
@@ -50,6 +52,17 @@ def _straddles(x: np.ndarray, y: np.ndarray, a: int, b: int, c: int, d: int) -> 
     return left_c != left_d
 
 
+@numba.njit(cache=True)
+def _first_with(xs: np.ndarray, ys: np.ndarray, wanted: bool) -> int:
+    """The first of a block of candidate endpoint sets ``[K, 4]`` whose segments meet (by the
+    quick test) as ``wanted``; -1 if none."""
+    for k in range(xs.shape[0]):
+        meet = _straddles(xs[k], ys[k], 2, 3, 0, 1) and _straddles(xs[k], ys[k], 0, 1, 2, 3)
+        if meet == wanted:
+            return k
+    return -1
+
+
 @dataclass(frozen=True)
 class SegmentPoints(_Points):
     """CLRS's ``SegmentsSampler``: two segments (exactly four endpoints, whatever ``n``) uniform
@@ -62,10 +75,11 @@ class SegmentPoints(_Points):
         del n  # there are exactly four endpoints, as in CLRS
         low, high = _finite("low", low), _finite("high", high)
         wanted = rng.random() < 0.5
-        for _ in range(_ATTEMPTS):
-            x, y = rng.uniform(low, high, size=4), rng.uniform(low, high, size=4)
-            if (_straddles(x, y, 2, 3, 0, 1) and _straddles(x, y, 0, 1, 2, 3)) == wanted:
-                return {"pos": node_positions(4), "x": x, "y": y}
+        for _ in range(_ATTEMPTS // _BLOCK):  # candidates a block at a time: one draw, one test
+            x, y = rng.uniform(low, high, size=(2, _BLOCK, 4))
+            k = _first_with(x, y, wanted)
+            if k >= 0:
+                return {"pos": node_positions(4), "x": x[k].copy(), "y": y[k].copy()}
         kind = "meet" if wanted else "do not meet"
         raise ValueError(f"no segments that {kind} in [{low}, {high})² in {_ATTEMPTS} draws")
 
@@ -123,6 +137,10 @@ class DiscPoints(_Points):
 _SEGMENT_STEPS: Final = np.array([[0, 0, 0], [2, 3, 0], [2, 3, 1], [0, 1, 2], [0, 1, 3]])
 #: Which of ``dir``/``on_seg``'s four entries each hint step has filled in.
 _SEGMENT_FILLED: Final = np.arange(4) < np.arange(5)[:, None]
+#: The pointer hints ``i``, ``j``, ``k`` (``[T, 4]`` one-hots, as generate stores them).
+_SEGMENT_I, _SEGMENT_J, _SEGMENT_K = mask_one(_SEGMENT_STEPS.T, 4).astype(np.int8)
+for _hint in (_SEGMENT_I, _SEGMENT_J, _SEGMENT_K):
+    _hint.flags.writeable = False
 
 
 @numba.njit(cache=True)
@@ -150,15 +168,14 @@ def segments_intersect(x: np.ndarray, y: np.ndarray) -> Execution:
     if x.shape != (4,):
         raise ValueError(f"segments_intersect takes the 4 endpoints of two segments, got {x.shape[0]} points")
     direction, on_segment, meet = _segments_intersect(x, y)
-    i, j, k = mask_one(_SEGMENT_STEPS.T, 4)  # [3, T, 4]: each hint contiguous
     hints = {
-        "i": i,
-        "j": j,
-        "k": k,
+        "i": _SEGMENT_I,  # the same every run: shared, read-only
+        "j": _SEGMENT_J,
+        "k": _SEGMENT_K,
         "dir": np.where(_SEGMENT_FILLED, direction, 0.0),
-        "on_seg": np.where(_SEGMENT_FILLED, on_segment, 0.0),
+        "on_seg": (_SEGMENT_FILLED & (on_segment == 1)).astype(np.int8),
     }
-    return Execution(hints=hints, outputs={"intersect": np.float64(meet)})
+    return Execution(hints=hints, outputs={"intersect": np.int8(meet)})
 
 
 _POINT_INPUTS = {"pos": (I, N, SC), "x": (I, N, SC), "y": (I, N, SC)}
