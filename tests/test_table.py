@@ -1,6 +1,7 @@
 """The experiment grid: cell commands and the order cells are trained in."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,11 @@ def test_bench_report_refreshes_the_aggregate_table(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "table_cpu.json").read_text())
     assert summary["bfs"]["nar"]["64"]["n"] == 1
     assert "bfs" in (tmp_path / "table_cpu.md").read_text()
+    from dear.bench.report import commit, machine
+
+    report = (tmp_path / "RESULTS.md").read_text()
+    assert f"Built at commit `{commit()}` on: {machine()}." in report  # read when built, once, at the top
+    assert report.count("Built at commit") == 1 and report.index("Built at commit") < report.index("\n## ")
 
 
 def _published(results: Path) -> dict:
@@ -257,3 +263,55 @@ def test_targets_section_holds_each_column_to_its_algorithms_target(tmp_path: Pa
     assert "| ≤ 1.5 | 64: 1.40 | yes |" in by_algorithm["bfs"]
     assert "| ≤ 0.5 | 64: 0.40, 128: 0.60 | no |" in by_algorithm["dfs"]  # 0.6 at 128 misses; n=16 not held
     assert f"64: 0.40 ({DEAR_VARIANTS[TARGET_VARIANT]})" in by_algorithm["dfs"] and by_algorithm["dfs"].endswith("| – | – |")
+
+
+def test_every_prose_fragment_uses_only_values_the_report_supplies() -> None:
+    """The report's prose lives in docs/results/<section>.md; a ``{name}`` there that the code
+    does not fill in (report.PROSE_VALUES), or a fragment or part the code never reads, fails."""
+    from dear.bench.report import PROSE_ROOT, PROSE_VALUES, placeholders, prose_parts
+
+    read = {section for section, _ in PROSE_VALUES}
+    assert sorted(p.stem for p in PROSE_ROOT.glob("*.md")) == sorted(read)  # no orphan fragment
+    for section in read:
+        parts = prose_parts(section)
+        assert sorted(parts) == sorted(part for s, part in PROSE_VALUES if s == section), section
+        for part, text in parts.items():
+            assert text, f"{section}.md part {part!r} is empty"
+            unknown = placeholders(text) - set(PROSE_VALUES[section, part])
+            assert not unknown, f"{PROSE_ROOT / section}.md part {part!r} uses {unknown}, not supplied by the report"
+
+
+def test_prose_errors_name_the_fragment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dear.bench import report
+
+    monkeypatch.setattr(report, "PROSE_ROOT", tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"protocol\.md is missing"):
+        report._prose("protocol", profile="cpu")
+    (tmp_path / "protocol.md").write_text("<!-- a note to editors -->\nProfile `{profile}`,\nread {when}.\n")
+    with pytest.raises(KeyError, match=r"protocol\.md \(part ''\) uses \{when\}, which the report does not supply"):
+        report._prose("protocol", profile="cpu")
+    (tmp_path / "protocol.md").write_text("Profile `{profile}`, {{literal}},\nwrapped.\n")
+    assert report._prose("protocol", profile="cpu") == ["Profile `cpu`, {literal},", "wrapped."]
+    (tmp_path / "equilibrium.md").write_text("<!-- part: intro -->\nSeed {test_seed}.\n")
+    with pytest.raises(KeyError, match=r"equilibrium\.md has no part 'recipes'"):
+        report._prose("equilibrium", "recipes", profile="cpu", tail="20%")
+    with pytest.raises(ValueError, match="PROSE_VALUES declares"):  # the code must give what it declares
+        report._prose("protocol")
+
+
+def test_report_header_reads_the_machine_and_commit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import platform
+    import subprocess
+
+    from dear.bench import report
+
+    assert f"{os.cpu_count()} CPU cores" in report.machine()
+    assert f"Python {platform.python_version()}" in report.machine()
+    assert report.commit() == "unknown" or re.fullmatch(r"[0-9a-f]{4,40}", report.commit())
+
+    def no_git(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError("git")
+
+    monkeypatch.setattr(subprocess, "run", no_git)
+    assert report.commit() == "unknown"

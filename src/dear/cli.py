@@ -252,13 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("bench", "benchmarks writing JSON/CSV and plots under results/")
     p.add_argument("what", choices=("data", "inference", "tolerance", "equilibrium", "table", "curve", "large-graph",
-                                    "memory", "report", "ship"),
+                                    "memory", "solve", "report", "ship"),
                    help="data: samples/s vs CLRS; inference: NAR vs DEAR time; tolerance: DEAR's score and "
                         "iterations vs solver tolerance, beside NAR's; equilibrium: converged share and score of "
                         "DEARs at a strict tolerance (--source shipped: the check; table: every DEAR cell); "
                         "table: the accuracy grid; curve: nar and dear score vs training steps (1,500 / 6,000 / "
                         "31,300; resumable); "
                         "large-graph: a 10^4-node sparse graph; memory: DEAR training memory vs solver iterations; "
+                        "solve: dear.solve's answers on real-world and random graphs, checked (validity, tie-aware "
+                        "correctness, weight against the optimum); "
                         "report: rebuild docs/RESULTS.md and the aggregate table from results/; "
                         "ship: copy the table's seed-0 nar and DEAR-column runs into the package as pretrained models")
     p.add_argument("--out", default="results")

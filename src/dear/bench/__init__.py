@@ -49,6 +49,11 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
 
         run_curve(out, profile=args.profile, algorithms=_algorithms(args.algorithms, CURVE_ALGORITHMS),
                   workers=args.workers)
+    elif what == "solve":
+        from dear.bench.solve_quality import DEFAULT_ALGORITHMS, run_solve_benchmark
+
+        verdict = run_solve_benchmark(out, algorithms=_algorithms(args.algorithms, DEFAULT_ALGORITHMS))
+        print(json.dumps(verdict, indent=2))
     elif what == "large-graph":
         from dear.bench.inference import large_graph_benchmark
 

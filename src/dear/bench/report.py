@@ -2,15 +2,21 @@
 
 No number in the report is typed by hand: each table is read from a file under ``results/``
 that a ``dear bench`` command wrote, and each section names that command. Published figures
-are quoted with their source.
+are quoted with their source. The code writes tables and figures only; the prose around them
+lives in ``docs/results/<section>.md`` (:func:`_prose`), and the machine and commit are read
+when the report is built (:func:`machine`, :func:`commit`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
+import re
+import string
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -18,18 +24,127 @@ from dear.algorithms import REGISTRY, get
 from dear.bench.inference import DEAR_VARIANTS
 from dear.bench.records import dear_column
 from dear.bench.ship import PRETRAINED_ROOT
-from dear.bench.table import aggregate, jacobian_weight, read_cells
+from dear.bench.table import TAIL_FRACTION, aggregate, jacobian_weight, read_cells
+from dear.data.splits import TEST, TEST_SAMPLES
 
 #: Our columns set beside the published figures: the blog's DEM against our re-implementation.
 OURS_BESIDE_PUBLISHED = ("dem", "dear", "nar")
 
-#: Why the DEAR paper's own columns are absent: quoting them from memory would not be a source.
-PAPER_TABLES_NOTE = (
-    "The DEAR paper's own accuracy and inference-time tables (its NAR, NAR-LT, DEM, DEAR and DEAR+CGP "
-    "columns) reach this repository only as images (shared/seeds/000_*: `tables_8_1.jpg`, `tables_9_1.jpg`, "
-    "`tables_9_2.jpg`, `tables_21_1.jpg`), and no text source of them was found (the published code's "
-    "README has none), so they are not quoted here rather than transcribed from memory."
-)
+#: The report's prose: one markdown fragment per section, ``docs/results/<section>.md``.
+PROSE_ROOT = Path(__file__).resolve().parents[3] / "docs" / "results"
+
+#: The values the code supplies to each fragment, by (section, part); part ``""`` is a fragment
+#: without ``<!-- part: NAME -->`` markers. A fragment writes them as ``{name}`` (``str.format``).
+PROSE_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("header", ""): (),
+    ("data", ""): ("clrs_here_run",),
+    ("protocol", ""): ("profile",),
+    ("equilibrium", "intro"): ("test_seed", "test_graphs", "load"),
+    ("equilibrium", "shipped"): ("each", "mean", "score_margin", "score_wins"),
+    ("equilibrium", "recipes"): ("profile", "tail"),
+    ("accuracy", "intro"): ("command", "profile", "test_graphs", "test_seed"),
+    ("accuracy", "published"): ("source",),
+    ("accuracy", "paper-tables"): (),
+    ("accuracy", "budget"): ("profile", "steps", "batch_size", "train_samples", "hidden", "official_steps",
+                             "official_train_samples", "official_hidden", "more_updates"),
+    ("curve", ""): ("profile", "test_seed", "test_graphs"),
+    ("training", ""): ("profile", "cores", "tail"),
+    ("jacobian", ""): (),
+    ("targets", ""): ("min_n", "growing_target", "growing", "other_target", "tol"),
+    ("inference", ""): ("commands", "last_run", "cores"),
+    ("tolerance", ""): ("commands", "test_seed", "test_graphs"),
+    ("shipped", ""): ("test_graphs", "test_seed"),
+}
+
+_PART = re.compile(r"<!--\s*part:\s*([\w-]+)\s*-->")
+_COMMENT = re.compile(r"<!--.*-->")
+
+
+def prose_parts(section: str) -> dict[str, str]:
+    """``docs/results/<section>.md`` split at its ``<!-- part: NAME -->`` markers (text before the
+    first marker is part ``""``); other whole-line HTML comments are notes to editors, dropped."""
+    path = PROSE_ROOT / f"{section}.md"
+    if not path.is_file():
+        raise FileNotFoundError(f"report prose fragment {path} is missing")
+    parts: dict[str, list[str]] = {"": []}
+    part = ""
+    for line in path.read_text().splitlines():
+        marker = _PART.fullmatch(line.strip())
+        if marker:
+            part = marker[1]
+            if part in parts:
+                raise ValueError(f"{path}: part {part!r} appears twice")
+            parts[part] = []
+        elif not _COMMENT.fullmatch(line.strip()):
+            parts[part].append(line)
+    return {name: "\n".join(lines).strip() for name, lines in parts.items() if name or "\n".join(lines).strip()}
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` fields of a fragment (``{{`` is a literal brace); ``{}`` counts as ``""``."""
+    return {re.split(r"[.\[]", field)[0] for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def _prose(section: str, part: str = "", **values: object) -> list[str]:
+    """The lines of one fragment part with the code's ``values`` filled in. A missing fragment or
+    part, or a ``{name}`` the code does not supply, is an error naming the file."""
+    declared = PROSE_VALUES.get((section, part))
+    if declared is None or set(values) != set(declared):
+        raise ValueError(f"prose ({section!r}, {part!r}) is given {sorted(values)}; PROSE_VALUES declares {declared}")
+    path = PROSE_ROOT / f"{section}.md"
+    parts = prose_parts(section)
+    if part not in parts:
+        raise KeyError(f"report prose fragment {path} has no part {part!r} (it has: {', '.join(map(repr, parts))})")
+    try:
+        unknown = placeholders(parts[part]) - set(values)
+    except ValueError as error:  # an unmatched brace: write {{ or }} for a literal one
+        raise ValueError(f"report prose fragment {path} (part {part!r}): {error}") from None
+    if unknown:
+        raise KeyError(f"report prose fragment {path} (part {part!r}) uses {{{', '.join(sorted(unknown))}}}, "
+                       f"which the report does not supply; it supplies: {', '.join(sorted(values)) or 'nothing'}")
+    return parts[part].format(**values).splitlines()
+
+
+def _cpu_model() -> str | None:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and value.strip():
+                return value.strip()
+    return None
+
+
+def _memory_gib() -> float | None:
+    meminfo = Path("/proc/meminfo")
+    if meminfo.is_file():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20  # kB
+    return None
+
+
+def machine() -> str:
+    """The machine building the report, read now: CPU, cores, memory, GPU, Python and torch."""
+    import torch
+
+    arch = platform.machine()
+    model = _cpu_model() or platform.processor() or arch or "unknown CPU"
+    memory = _memory_gib()
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return ", ".join([f"{model} ({arch})" if arch and arch != model else model, f"{os.cpu_count()} CPU cores",
+                      *([f"{memory:.0f} GiB"] if memory else []), gpu, f"Python {platform.python_version()}",
+                      f"torch {torch.__version__}"])
+
+
+def commit() -> str:
+    """``git rev-parse --short HEAD`` of the code building the report, or "unknown" without git."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
+                              capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
 
 
 def _load(path: Path) -> dict | None:
@@ -61,22 +176,9 @@ def data_section(results: Path) -> list[str]:
     here_note = (f"dm-clrs {here_meta['clrs']}, py loop {here_meta['python_loop_s']:.3f} s, "
                  f"{here_meta['repeats']} repeats of ~{here_meta['seconds_per_call']:g} s" if here_meta else "not run")
     lines = [f"Command: `dear bench data` → `results/bench_data.json`. Machine: {bench.get('meta', {})}.", "",
-             "Median over repeats of wall-clock samples/s (the speed-up's basis) and of samples per CPU "
-             "second of the process (close to the former on an idle machine; robust on a busy one). "
-             "*CLRS (reference)* is the fixed figure of DESIGN.md §6 / issue #3, measured by the maintainers "
-             "on another instance of this machine type; *CLRS here* is the CLRS-30 samplers timed on this "
-             "instance in the same sitting by `tools/clrs_sampler_rates.py` (dm-clrs in a throwaway "
-             f"environment; {here_note}), the like-for-like comparison, since instances of this "
-             "type differ by up to 2× in single-core speed. "
-             "MB/sample is the mean size of a trajectory's arrays, i.e. what the sampler must write: "
-             "where the hints are dense (mst_kruskal's `in_mst_h` is T × n × n values) that volume, "
-             "not the algorithm, sets the rate. *held MB* is the memory a sample keeps alive in a training "
-             "set (every sample of the timed runs kept; probes stored compact: int8 masks, int16 pointers), "
-             "*as float64* what the same probes took as float64, before they were stored compact. "
-             "*py loop* is the run's yardstick of single-core speed "
-             "(best seconds of a fixed pure-Python loop).", "",
-             "| algorithm | n | ours (samples/s) | ours (samples/CPU s) | CLRS (reference) | speed-up | CLRS here | "
-             "speed-up here | MB/sample | MB/s | held MB/sample | as float64 MB/sample | load | py loop (s) |",
+             *_prose("data", clrs_here_run=here_note), "",
+             ("| algorithm | n | ours (samples/s) | ours (samples/CPU s) | CLRS (reference) | speed-up | CLRS here | "
+              "speed-up here | MB/sample | MB/s | held MB/sample | as float64 MB/sample | load | py loop (s) |"),
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in bench["rows"]:
         clrs = row.get("clrs_samples_per_s")
@@ -86,8 +188,8 @@ def data_section(results: Path) -> list[str]:
         optional = " | ".join(_recorded(row, key, spec) for key, spec in OPTIONAL_DATA_FIELDS)
         lines.append(f"| {row['algorithm']} | {row['n']} | {row['samples_per_s']:,.0f} | "
                      f"{_recorded(row, 'samples_per_cpu_s', ',.0f')} | "
-                     f"{clrs if clrs is not None else '–'} | {f'{speedup:.1f}×' if speedup else '–'} | {measured} | "
-                     f"{optional} |")
+                     f"{clrs if clrs is not None else '–'} | {f'{speedup:.1f}×' if speedup else '–'} | "
+                     f"{measured} | {optional} |")
     return lines
 
 
@@ -97,9 +199,9 @@ def table_section(results: Path, profile: str) -> list[str]:
         return [f"*No finished cells yet: run `dear bench table --profile {profile}`.*"]
     columns = sorted({c for cols in table.values() for c in cols})
     sizes = sorted({int(s) for cols in table.values() for by in cols.values() for s in by})
-    lines = [f"Command: `dear bench table --profile {profile} --seeds S --columns {','.join(columns)}` → "
-             f"`results/table/{profile}/*.json` (one file per cell). Score = CLRS output metric on 100 fresh "
-             "graphs per size (test seed 3); mean ± std over the seeds that finished, count in brackets.", ""]
+    command = f"`dear bench table --profile {profile} --seeds S --columns {','.join(columns)}`"
+    lines = [*_prose("accuracy", "intro", command=command, profile=profile, test_graphs=TEST_SAMPLES,
+                     test_seed=TEST.seed), ""]
     header = [f"{c} @{s}" for s in sizes for c in columns]
     lines += ["| algorithm | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
     for algorithm in sorted(table):
@@ -109,7 +211,8 @@ def table_section(results: Path, profile: str) -> list[str]:
                 entry = table[algorithm].get(column, {}).get(str(size))
                 cells.append(f"{entry['mean']:.3f} ± {entry['std']:.3f} [{entry['n']}]" if entry else "–")
         lines.append(f"| {algorithm} | " + " | ".join(cells) + " |")
-    return lines + published_lines(results, table) + ["", PAPER_TABLES_NOTE, "", *budget_note(profile)]
+    return lines + published_lines(results, table) + ["", *_prose("accuracy", "paper-tables"), "",
+                                                      *budget_note(profile)]
 
 
 def published_lines(results: Path, table: dict) -> list[str]:
@@ -121,8 +224,7 @@ def published_lines(results: Path, table: dict) -> list[str]:
     figures = published["figures"]
     findings = {(f["algorithm"], f["column"]): f["finding"] for f in published["findings"]}
     ours = [c for c in OURS_BESIDE_PUBLISHED if any(c in table.get(a, {}) for a in figures)]
-    lines = ["", f"Published figures for comparison ({published['source']}), beside ours at 64 nodes "
-             "(this table's mean over seeds, – where that cell has not run):", "",
+    lines = ["", *_prose("accuracy", "published", source=published["source"]), "",
              "| algorithm | " + " | ".join([*next(iter(figures.values())), *(f"ours {c}" for c in ours)]) + " |",
              "|---" * (len(next(iter(figures.values()))) + len(ours) + 1) + "|"]
     for algorithm, quoted in figures.items():
@@ -135,7 +237,8 @@ def published_lines(results: Path, table: dict) -> list[str]:
             figure = float(quoted[name].split("%")[0]) / 100
             if entry and abs(entry["mean"] - figure) > published["gap"]:
                 finding = findings.get((algorithm, column), published["unexplained"])
-                lines += ["", f"*{algorithm}, ours {column} {entry['mean']:.1%} against {name} {figure:.1%}:* {finding}"]
+                lines += ["", (f"*{algorithm}, ours {column} {entry['mean']:.1%} against {name} {figure:.1%}:* "
+                               f"{finding}")]
     return lines
 
 
@@ -147,12 +250,10 @@ def budget_note(profile: str) -> list[str]:
     ours, paper = profile_defaults(profile), profile_defaults("official")
     if ours == paper:
         return []
-    return [f"Reading the comparison: profile `{profile}` trains {ours['steps']:,} steps of batch "
-            f"{ours['batch_size']} on {ours['train_samples']:,} graphs with H = {ours['hidden']}; the official protocol "
-            f"(profile `official`) trains {paper['steps']:,} steps on {paper['train_samples']:,} graphs with "
-            f"H = {paper['hidden']}, {paper['steps'] / ours['steps']:.0f}× more updates, and reports 3 seeds. "
-            "The MPNN / Triplet figures quoted by the blog are hint-supervised (teacher forcing); every model "
-            "here is trained on outputs only, as the DEAR paper's are (and the blog's DEM)."]
+    return _prose("accuracy", "budget", profile=profile, steps=f"{ours['steps']:,}", batch_size=ours["batch_size"],
+                  train_samples=f"{ours['train_samples']:,}", hidden=ours["hidden"],
+                  official_steps=f"{paper['steps']:,}", official_train_samples=f"{paper['train_samples']:,}",
+                  official_hidden=paper["hidden"], more_updates=f"{paper['steps'] / ours['steps']:.0f}")
 
 
 #: Settings compared between the official and a cheaper profile, in the order of the table.
@@ -173,11 +274,7 @@ def protocol_section(profile: str) -> list[str]:
 
     defaults = {f.name: f.default for f in fields(TrainConfig)}
     official, ours = defaults | profile_defaults("official"), defaults | profile_defaults(profile)
-    lines = [f"Profiles `official` and `{profile}` (`src/dear/configs/*.json`); where each official value comes "
-             "from in HekpoMaH/DEAR's code, and what that code does that no setting here expresses, is in "
-             "[PROTOCOL.md](PROTOCOL.md). *budget* marks a difference the profile is allowed (hidden size, steps); "
-             "**differs** any other.", "",
-             f"| setting | official | {profile} | |", "|---|---|---|---|"]
+    lines = [*_prose("protocol", profile=profile), "", f"| setting | official | {profile} | |", "|---|---|---|---|"]
     for name in PROTOCOL_SETTINGS:
         a, b = official[name], ours[name]
         mark = "" if a == b else ("budget" if name in BUDGET else "**differs**")
@@ -193,44 +290,44 @@ def equilibrium_section(results: Path, profile: str) -> list[str]:
         return ["*Not measured yet: run `dear bench equilibrium` (and `--source table`).*"]
     meta, rows = bench["meta"], bench["rows"]
     check = meta["check"]
-    lines = ["`dear bench equilibrium` → `results/bench_equilibrium.json`: DEARs re-solved on the table's test "
-             f"graphs (seed {meta['test_seed']}, 100 per size) at a strict relative tolerance with their own "
-             "iteration cap; *converged* is the share of graphs whose residual ‖f(h)−h‖/‖f(h)‖ got below it. "
-             f"Machine load when last run: {meta['load_average_1min']:.1f}.", ""]
+    graphs = sorted({r["samples"] for r in rows if "samples" in r})
+    lines = [*_prose("equilibrium", "intro", test_seed=meta["test_seed"],
+                     test_graphs=", ".join(map(str, graphs)) or TEST_SAMPLES, load=f"{meta['load_average_1min']:.1f}"),
+             ""]
     shipped = [r for r in rows if r["source"] == "shipped"]
     if shipped:
         verdict = meta.get("verdict", {})
-        lines += [f"**Shipped models** (`dear bench equilibrium`): the check asks every DEAR to converge on ≥ "
-                  f"{check['each']:.0%} of graphs, ≥ {check['mean']:.0%} on average, and to score at least NAR − "
-                  f"{check['score_margin']} on ≥ {check['score_wins']} algorithms. Result: each ≥ "
-                  f"{check['each']:.0%}: **{'yes' if verdict.get('each_converged') else 'no'}** "
-                  f"(below: {', '.join(verdict.get('below_each', [])) or 'none'}); mean "
-                  f"{verdict.get('mean_converged', float('nan')):.1%}: **{'yes' if verdict.get('mean_holds') else 'no'}**; "
-                  f"within {check['score_margin']} of NAR or above on {verdict.get('score_within_margin')} of "
-                  f"{verdict.get('algorithms')}: **{'yes' if verdict.get('score_holds') else 'no'}** (misses: "
-                  f"{', '.join(verdict.get('score_misses', [])) or 'none'}).", ""]
-        lines += _equilibrium_rows(shipped, {})
+        yes = {True: "yes", False: "no"}
+        criteria = _prose("equilibrium", "shipped", each=f"{check['each']:.0%}", mean=f"{check['mean']:.0%}",
+                          score_margin=check["score_margin"], score_wins=check["score_wins"])
+        # The verdict, computed, ends the criteria's paragraph.
+        criteria[-1] += (f" Result: each ≥ {check['each']:.0%}: **{yes[bool(verdict.get('each_converged'))]}** "
+                         f"(below: {', '.join(verdict.get('below_each', [])) or 'none'}); mean "
+                         f"{verdict.get('mean_converged', float('nan')):.1%}: "
+                         f"**{yes[bool(verdict.get('mean_holds'))]}**; within {check['score_margin']} of NAR or "
+                         f"above on {verdict.get('score_within_margin')} of {verdict.get('algorithms')}: "
+                         f"**{yes[bool(verdict.get('score_holds'))]}** (misses: "
+                         f"{', '.join(verdict.get('score_misses', [])) or 'none'}).")
+        lines += [*criteria, "", *_equilibrium_rows(shipped, {})]
     table = [r for r in rows if r["source"] == "table"]
     if table:
         records = {(r["cell"]["algorithm"], r["cell"]["column"], r["cell"]["seed"]): r
                    for r in read_cells(results / "table" / profile)}
-        lines += ["", f"**Recipes** (`dear bench equilibrium --source table`, the table's cells of profile `{profile}`): "
-                  "each DEAR column is one change from the profile's (official) recipe, see `dear bench table --help`; "
-                  "*train min* and *converged in training* (last 20% of logged steps, at the training tolerance) come "
-                  "from the cell's files; *NAR* is the same seed's `nar` cell on the same graphs.", ""]
+        lines += ["", *_prose("equilibrium", "recipes", profile=profile, tail=f"{TAIL_FRACTION:.0%}"), ""]
         lines += _equilibrium_rows(table, records)
     return lines
 
 
 def _equilibrium_rows(rows: list[dict], records: dict) -> list[str]:
-    lines = ["| algorithm | column | seed | n | tol | cap | score | NAR | converged | iterations (mean / max) "
-             "| residual (mean / max) | train min | converged in training |", "|---" * 13 + "|"]
+    lines = [("| algorithm | column | seed | n | tol | cap | score | NAR | converged | iterations (mean / max) "
+              "| residual (mean / max) | train min | converged in training |"), "|---" * 13 + "|"]
     for r in sorted(rows, key=lambda r: (r["algorithm"], r["column"], r["seed"])):
         record = records.get((r["algorithm"], r["column"], r["seed"]), {})
         minutes = f"{record['train_seconds'] / 60:.1f}" if record.get("train_seconds") else "–"
         trained = (record.get("tail_solver") or {}).get("converged_fraction")
-        lines.append(f"| {r['algorithm']} | {r['column']} | {r['seed']} | {r['n']} | {r['tol']:g} | {r['eval_max_iter']} "
-                     f"| {r['score']:.3f} | {r['nar_score']:.3f} | {r['converged_fraction']:.0%} | "
+        lines.append(f"| {r['algorithm']} | {r['column']} | {r['seed']} | {r['n']} | {r['tol']:g} | "
+                     f"{r['eval_max_iter']} | {r['score']:.3f} | {r['nar_score']:.3f} | "
+                     f"{r['converged_fraction']:.0%} | "
                      f"{r['iterations_mean']:.1f} / {r['iterations_max']:.0f} | {r['residual_mean']:.3g} / "
                      f"{r['residual_max']:.3g} | {minutes} | {'–' if trained is None else f'{trained:.0%}'} |")
     return lines
@@ -244,11 +341,8 @@ def curve_section(results: Path, profile: str) -> list[str]:
     if not records:
         return [f"*Not measured yet: run `dear bench curve --profile {profile}`.*"]
     horizons = sorted({int(h) for r in records for h in r["horizons"]} | set(HORIZONS))
-    lines = [f"`dear bench curve --profile {profile}` → `results/curve/{profile}/*.json`: one run per row with the "
-             f"profile's settings (seed 0), trained to each horizon in turn; the weights a run of that many steps "
-             f"keeps (lowest validation loss so far) scored on the table's test graphs at n=64 (seed 3, 100 graphs), "
-             "with the training minutes it took (cumulative) and, for DEAR, the share of graphs converged at the "
-             "run's evaluation tolerance. – : not reached yet (the runs resume where they stopped).", "",
+    seeds = sorted({r.get("test_seed", TEST.seed) for r in records})
+    lines = [*_prose("curve", profile=profile, test_seed=", ".join(map(str, seeds)), test_graphs=TEST_SAMPLES), "",
              "| algorithm | model | " + " | ".join(f"{h:,} steps" for h in horizons) + " |",
              "|---|---|" + "---|" * len(horizons)]
     for r in sorted(records, key=lambda r: (r["algorithm"], r["model"])):
@@ -272,14 +366,9 @@ def training_section(results: Path, profile: str) -> list[str]:
     records = read_cells(results / "table" / profile)
     if not records:
         return [f"*No finished cells yet: run `dear bench table --profile {profile}`.*"]
-    lines = [f"From the same cell files (`results/table/{profile}/*.json`): wall-clock training time on the "
-             "machine above (cells ran two to five at a time on its 2 cores, so these are upper bounds), "
-             "training loss (mean over the last 20% of logged steps; * marks cells that recorded only "
-             "their last step's), best validation score (n=16) and, for DEAR, the training solver "
-             "over the same steps (share of graphs converged within the training cap) and the solver at test "
-             "size 64 at the run's own evaluation settings (`eval_tol`, `eval_max_iter` of its config).", "",
-             "| algorithm | column | seed | train min | training loss | best val | converged in training "
-             "| score @64 | DEAR iterations @64 | converged @64 |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [*_prose("training", profile=profile, cores=os.cpu_count(), tail=f"{TAIL_FRACTION:.0%}"), "",
+             ("| algorithm | column | seed | train min | training loss | best val | converged in training "
+              "| score @64 | DEAR iterations @64 | converged @64 |"), "|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(records, key=lambda r: (r["cell"]["algorithm"], r["cell"]["column"], r["cell"]["seed"])):
         cell, at64 = r["cell"], r["eval"].get("64", {})
         minutes = f"{r['train_seconds'] / 60:.1f}" if r.get("train_seconds") else "–"
@@ -314,11 +403,7 @@ def jacobian_section(results: Path, profile: str) -> list[str]:
     if not at64:
         return [f"*No `dear-jac<w>` cells yet: run `dear bench table --profile {profile} --columns dear-jac1`.*"]
     columns = sorted({c for by in at64.values() for c in by}, key=jacobian_weight)
-    lines = ["From the cell files: DEAR trained with Hutchinson Jacobian regularisation of weight w (column "
-             "`dear-jac<w>`; `dear` is w = 0), score and mean solver iterations at n=64 (eval tol 1e-3, cap 64), "
-             "mean over the seeds that finished (count in brackets). A contractive map converges in fewer "
-             "iterations, hence less inference time (see the two sections below); whether the score survives "
-             "depends on the algorithm.", "",
+    lines = [*_prose("jacobian"), "",
              "| algorithm | " + " | ".join(f"w = {jacobian_weight(c):g} (`{c}`)" for c in columns) + " |",
              "|---" * (len(columns) + 1) + "|"]
     for algorithm, by in sorted(at64.items()):
@@ -354,19 +439,14 @@ def inference_section(results: Path, out: Path) -> list[str]:
     meta, rows = bench["meta"], bench["rows"]
     commands = _bench_commands("inference", rows, lambda r: _column_flag(dear_column(r))
                                + f" --warmup {r['warmup']} --repeats {r['repeats']}")
-    lines = [f"Commands: {'; '.join(commands)} → "
-             "`results/bench_inference.json`; models: the table's seed-0 cpu runs of the named DEAR column "
-             f"and of `nar`. Last run: {meta}. "
-             "Median seconds per graph (inter-quartile range) after warm-up, NAR and every DEAR variant timed "
-             "side by side on the same graphs in one process, so *DEAR / NAR* is the comparable figure; rows "
-             "measured in separate runs keep their own warm-up, repeats and machine load (1-minute load "
-             "average when the row was measured; the machine has 2 cores).", "",
-             "| algorithm | DEAR column | n | load | NAR s/graph | NAR steps T | "
-             + " | ".join(f"DEAR s/graph ({tol}) | iterations | DEAR / NAR" for tol in DEAR_VARIANTS.values()) + " |",
+    lines = [*_prose("inference", commands="; ".join(commands), last_run=meta, cores=os.cpu_count()), "",
+             "| algorithm | DEAR column | n | load | NAR s/graph | NAR steps T | " + " | ".join(
+                 f"DEAR s/graph ({tol}) | iterations | DEAR / NAR" for tol in DEAR_VARIANTS.values()) + " |",
              "|---|---|---|---|---|---|" + "---|---|---|" * len(DEAR_VARIANTS)]
     for r in rows:
         cells = [r["algorithm"], dear_column(r), str(r["n"]), f"{r['load_average_1min']:.1f}",
-                 f"{r['nar_median_s']:.4f} ({r['nar_q1_s']:.4f}–{r['nar_q3_s']:.4f})", f"{r['nar_steps_mean']:.1f}"]
+                 f"{r['nar_median_s']:.4f} ({r['nar_q1_s']:.4f}–{r['nar_q3_s']:.4f})",
+                 f"{r['nar_steps_mean']:.1f}"]
         for variant in DEAR_VARIANTS:
             if f"{variant}_median_s" in r:
                 cells += [f"{r[f'{variant}_median_s']:.4f}", f"{r[f'{variant}_iterations_mean']:.1f}",
@@ -374,17 +454,23 @@ def inference_section(results: Path, out: Path) -> list[str]:
             else:  # measured before this variant existed
                 cells += ["–"] * 3
         lines.append("| " + " | ".join(cells) + " |")
-    for name, caption in (("median", "Seconds per graph vs size"), ("iterations", "NAR's T and DEAR's iterations vs size")):
+    for name, caption in (("median", "Seconds per graph vs size"),
+                          ("iterations", "NAR's T and DEAR's iterations vs size")):
         path = results / f"bench_inference_{name}.png"
         if path.exists():
             lines += ["", f"{caption}:", "", f"![{caption}]({os.path.relpath(path, out.parent)})"]
     return lines
 
 
+#: Issue 5's targets for DEAR / NAR time: held at every timed n >= TARGET_MIN_N.
+TARGET_MIN_N = 64
+#: Where NAR's T grows with n, DEAR must take at most half of NAR's time; elsewhere at most 1.5x.
+GROWING_T_TARGET, OTHER_TARGET = 0.5, 1.5
+
+
 def time_target(algorithm: str) -> float:
-    """Issue 5's target for DEAR / NAR time at n >= 64: where NAR's T grows with n, DEAR must
-    take at most half of NAR's time; elsewhere at most 1.5x."""
-    return 0.5 if get(algorithm).t_grows else 1.5
+    """Issue 5's target for DEAR / NAR time at n >= TARGET_MIN_N for ``algorithm``."""
+    return GROWING_T_TARGET if get(algorithm).t_grows else OTHER_TARGET
 
 
 #: The timed variant held to the targets: tolerance 1e-2, at which the equilibrium check asks
@@ -400,23 +486,18 @@ def targets_section(results: Path, profile: str) -> list[str]:
     table = aggregate(results / "table" / profile)
     cases: dict[tuple[str, str], dict[int, dict]] = {}
     for r in bench["rows"]:
-        if r["n"] >= 64:
+        if r["n"] >= TARGET_MIN_N:
             cases.setdefault((r["algorithm"], dear_column(r)), {})[r["n"]] = r
 
     def score(algorithm: str, column: str) -> str:
         entry = table.get(algorithm, {}).get(column, {}).get("64")
         return f"{entry['mean']:.3f} [{entry['n']}]" if entry else "–"
 
-    lines = ["Issue 5's targets for DEAR / NAR time at n >= 64: at most 0.5 where NAR's T grows with n ("
-             + ", ".join(name for name, r in REGISTRY.items() if r.t_grows) + "), at most 1.5 elsewhere. "
-             "Read from the inference table below (so measured as stated there) and the table's cells "
-             "(score at n=64, mean over seeds, count in brackets). *Met* asks for the ratio at tolerance "
-             f"{DEAR_VARIANTS[TARGET_VARIANT].removeprefix('tol ')} at every measured n >= 64; *cheapest variant* is "
-             "the fastest of the timed solver settings at each n (its score at other settings is in the tolerance "
-             "section).", "",
-             f"| algorithm | DEAR column | target | DEAR / NAR at {DEAR_VARIANTS[TARGET_VARIANT]} (by n) | met | "
-             "cheapest variant "
-             "(by n) | score @64 | nar score @64 |", "|---|---|---|---|---|---|---|---|"]
+    lines = [*_prose("targets", min_n=TARGET_MIN_N, growing_target=f"{GROWING_T_TARGET:g}",
+                     growing=", ".join(name for name, r in REGISTRY.items() if r.t_grows),
+                     other_target=f"{OTHER_TARGET:g}", tol=DEAR_VARIANTS[TARGET_VARIANT].removeprefix("tol ")), "",
+             (f"| algorithm | DEAR column | target | DEAR / NAR at {DEAR_VARIANTS[TARGET_VARIANT]} (by n) | met | "
+              "cheapest variant (by n) | score @64 | nar score @64 |"), "|---|---|---|---|---|---|---|---|"]
     for (algorithm, column), by_n in sorted(cases.items()):
         target = time_target(algorithm)
         ratios, cheapest = {}, []
@@ -438,24 +519,18 @@ def tolerance_section(results: Path, out: Path) -> list[str]:
     rows = bench["rows"]
     commands = _bench_commands("tolerance", rows, lambda r: _column_flag(r["column"]) + (
         f" --patience {r['patience']}" if r.get("patience") else ""))
-    lines = [f"Commands: {'; '.join(commands)} → `results/bench_tolerance.json`, "
-             "`results/plots/tolerance_tradeoff.png`. The table's test graphs (seed "
-             f"{bench['meta']['test_seed']}, {rows[0]['samples']} per size), DEAR re-solved at each relative "
-             "tolerance (the published code's `f_tol` is 0.1), cap as trained. One DEAR iteration costs one "
-             "processor call, as one NAR step does, so *iterations / T* is the load-independent part of the "
-             "time ratio. Scores are re-measured with the current code, so the tol-1e-3 row can differ from "
-             "the table's in the third decimal (non-converged solves amplify float rounding); iteration and convergence figures measured before commit 8b915f8 weigh a short last batch as a full one. *Patience* K > 0 "
-             "adds the solver's stall test: a graph stops, reported stalled (not converged), after K "
-             "iterations without a new lowest residual; – is off.", "",
-             "| algorithm | column | n | tol | patience | score | iterations (mean / max) | converged | stalled "
-             "| iterations / T | NAR score | NAR T |",
+    lines = [*_prose("tolerance", commands="; ".join(commands), test_seed=bench["meta"]["test_seed"],
+                     test_graphs=rows[0]["samples"]), "",
+             ("| algorithm | column | n | tol | patience | score | iterations (mean / max) | converged | stalled "
+              "| iterations / T | NAR score | NAR T |"),
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        patience, stalled = (str(r["patience"]), f"{r['stalled_fraction']:.0%}") if r.get("patience") else ("–", "–")
-        lines.append(f"| {r['algorithm']} | {r['column']} | {r['n']} | {r['tol']:g} | {patience} | {r['score']:.3f} | "
-                     f"{r['iterations_mean']:.1f} / {r['iterations_max']:.0f} | {r['converged_fraction']:.0%} | "
-                     f"{stalled} | "
-                     f"{r['iterations_mean'] / r['nar_steps_mean']:.2f} | {r['nar_score']:.3f} | {r['nar_steps_mean']:.1f} |")
+        patience, stalled = ((str(r["patience"]), f"{r['stalled_fraction']:.0%}") if r.get("patience")
+                             else ("–", "–"))
+        lines.append(f"| {r['algorithm']} | {r['column']} | {r['n']} | {r['tol']:g} | {patience} | "
+                     f"{r['score']:.3f} | {r['iterations_mean']:.1f} / {r['iterations_max']:.0f} | "
+                     f"{r['converged_fraction']:.0%} | {stalled} | {r['iterations_mean'] / r['nar_steps_mean']:.2f} | "
+                     f"{r['nar_score']:.3f} | {r['nar_steps_mean']:.1f} |")
     figure = os.path.relpath(results / "plots" / "tolerance_tradeoff.png", out.parent)
     return [*lines, "", f"![DEAR score vs solver iterations]({figure})"]
 
@@ -465,9 +540,7 @@ def shipped_section(pretrained: Path) -> list[str]:
     runs = sorted(pretrained.glob("*/*/config.json"))
     if not runs:
         return ["*No models shipped yet: run `dear bench ship`.*"]
-    lines = ["Copied by `dear bench ship` from the table's seed-0 cells; each folder is a run directory "
-             "(`config.json`, `metrics.jsonl`, `eval.json`). Scores: CLRS score on 100 graphs per size "
-             "(test seed 3).", "",
+    lines = [*_prose("shipped", test_graphs=TEST_SAMPLES, test_seed=TEST.seed), "",
              "| shipped as | algorithm | trained with | steps | best val @16 | score @64 | score @128 |",
              "|---|---|---|---|---|---|---|"]
     for path in runs:
@@ -493,11 +566,12 @@ def json_section(results: Path, name: str, command: str) -> list[str]:
 
 def figures_section(results: Path, out: Path, profile: str) -> list[str]:
     """Redraw the table's figures under ``results/plots/`` and link them from the report."""
-    import dear.bench.figures as figures
+    from dear.bench import figures
 
     plots = results / "plots"
     drawn = {
-        "Score vs test size (mean ± std over seeds)": figures.scores_vs_size(results, profile, plots / "scores_vs_size.png"),
+        "Score vs test size (mean ± std over seeds)":
+            figures.scores_vs_size(results, profile, plots / "scores_vs_size.png"),
         "DEAR solver iterations (o, left) and worst relative residual (x, right) vs test size":
             figures.solver_vs_size(results, profile, plots / "solver_vs_size.png"),
         "Training loss, NAR vs DEAR (the shipped seed-0 cpu runs' metrics.jsonl)":
@@ -510,13 +584,14 @@ def figures_section(results: Path, out: Path, profile: str) -> list[str]:
     return lines or ["*No figures yet: no finished cells.*"]
 
 
-def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS.md"), profile: str = "cpu") -> Path:
+def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS.md"),
+                 profile: str = "cpu") -> Path:
     sections = [
         "# Results",
         "",
-        "Generated by `dear bench report` from the files under `results/`; every figure below names "
-        "the command that produced it. Machine unless stated: 2 CPU cores, 24 GiB, no GPU, torch 2.13 CPU, "
-        "one torch thread per process.",
+        *_prose("header"),
+        "",
+        f"Built at commit `{commit()}` on: {machine()}.",
         "",
         "## Data generation throughput",
         *data_section(results),

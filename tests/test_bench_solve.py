@@ -1,0 +1,44 @@
+"""``dear bench solve``'s verdict and its graphs (the answers themselves are checked in
+tests/test_solve_checks.py)."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from dear.bench.solve_quality import DEFAULT_ALGORITHMS, random_graphs, solve_verdict
+
+
+def _row(algorithm: str, n: int, valid: bool | None = True, correct: float = 1.0, ratio: float = 1.0) -> dict:
+    return {"algorithm": algorithm, "model": "dear", "graph": f"g{n}", "n": n, "valid": valid,
+            "flagged_or_valid": valid is not None, "correct": correct, "ratio": ratio}
+
+
+def test_defaults_are_the_paper_rooted_trees_on_any_graph() -> None:
+    assert set(DEFAULT_ALGORITHMS) == {"bfs", "bellman_ford", "mst_prim"}
+
+
+def test_spanning_trees_need_validity_and_weight_within_two_percent() -> None:
+    rows = [_row("mst_prim", 64, ratio=1.01)] * 99 + [_row("mst_prim", 256, ratio=1.01)]
+    assert solve_verdict(rows)["dear"]["mst_prim"]["holds"]
+    heavy = rows[:-1] + [_row("mst_prim", 256, ratio=4.0)]  # mean ratio 1.04
+    assert not solve_verdict(heavy)["dear"]["mst_prim"]["holds"]
+    invalid = rows[:-2] + [_row("mst_prim", 256, valid=False)] * 2  # 98 % valid
+    assert not solve_verdict(invalid)["dear"]["mst_prim"]["holds"]
+
+
+def test_shortest_paths_need_correct_pointers_at_the_largest_size() -> None:
+    rows = [_row("bfs", 64, correct=0.5), _row("bfs", 256, correct=0.96)]
+    verdict = solve_verdict(rows)["dear"]["bfs"]
+    assert verdict["holds"] and verdict["correct_at_256"] == 0.96
+    assert not solve_verdict([_row("bfs", 256, correct=0.94)])["dear"]["bfs"]["holds"]
+    assert not solve_verdict([_row("bfs", 256, valid=None)])["dear"]["bfs"]["holds"]  # silently unchecked
+
+
+def test_random_graphs_are_connected_and_weighted_as_the_algorithm_needs() -> None:
+    graphs = list(random_graphs("bellman_ford", 32, 3, seed=0))
+    assert len(graphs) == 3 and len({name for name, _ in graphs}) == 3
+    for _, graph in graphs:
+        assert nx.is_connected(graph) and graph.number_of_nodes() == 32
+        assert all(0 < w <= 1 for _, _, w in graph.edges(data="weight"))
+    (_, unweighted), = random_graphs("bfs", 16, 1, seed=0)
+    assert all(w is None for _, _, w in unweighted.edges(data="weight"))
