@@ -315,3 +315,13 @@ def test_report_header_reads_the_machine_and_commit(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(subprocess, "run", no_git)
     assert report.commit() == "unknown"
+
+
+def test_shipping_writes_only_a_source_checkout(tmp_path: Path) -> None:
+    from dear.bench.ship import PRETRAINED_ROOT, source_tree_pretrained
+
+    assert source_tree_pretrained() == PRETRAINED_ROOT  # this checkout: src/dear/pretrained
+    installed = tmp_path / "site-packages" / "dear"
+    installed.mkdir(parents=True)
+    with pytest.raises(ValueError, match="writes a source checkout's src/dear/pretrained, but dear runs from"):
+        source_tree_pretrained(installed)

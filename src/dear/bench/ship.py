@@ -3,6 +3,8 @@
 A shipped model is a run directory without the resumable checkpoint: ``config.json``,
 ``model.safetensors``, ``metrics.jsonl``, ``train_summary.json`` and ``eval.json``, so that
 ``dear evaluate`` and ``dear.solve`` treat it like any run and its provenance stays with it.
+Shipping writes the source tree's ``src/dear/pretrained`` (the staging folder packaging picks
+up as package data), never an installed package: outside a source checkout it refuses.
 """
 
 from __future__ import annotations
@@ -14,8 +16,18 @@ SHIPPED_FILES = ("config.json", "model.safetensors", "metrics.jsonl", "train_sum
 PRETRAINED_ROOT = Path(__file__).resolve().parents[1] / "pretrained"
 
 
+def source_tree_pretrained(package: Path = PRETRAINED_ROOT.parent) -> Path:
+    """``src/dear/pretrained`` of the source checkout this package runs from; a ``ValueError``
+    when it runs from an installed copy (writing there would change an installed package)."""
+    source = package.parent
+    if source.name != "src" or not (source.parent / "pyproject.toml").exists():
+        raise ValueError(f"dear bench ship writes a source checkout's src/dear/pretrained, but dear runs from "
+                         f"{package}; run it from a checkout (pip install -e .)")
+    return package / "pretrained"
+
+
 def ship_pretrained(runs: Path, models: tuple[str, ...] = ("nar", "dear"), seed: int = 0,
-                    dest: Path = PRETRAINED_ROOT, algorithms: tuple[str, ...] | None = None,
+                    dest: Path | None = None, algorithms: tuple[str, ...] | None = None,
                     names: dict[str, str] | None = None) -> list[Path]:
     """Copy ``runs/<algorithm>/<column>/seed<seed>`` of every trained and evaluated run of the
     table columns ``models`` (of ``algorithms``, default all) into ``dest/<name>/<algorithm>``,
@@ -23,6 +35,7 @@ def ship_pretrained(runs: Path, models: tuple[str, ...] = ("nar", "dear"), seed:
     ``model="dear-jac1"``; ``{"dear-warm-fpc": "dear"}`` ships that recipe as the default DEAR).
     A replaced folder is emptied first, so no file of an older model stays beside the new one."""
     names = names or {}
+    dest = source_tree_pretrained() if dest is None else dest
     shipped = []
     for run in sorted(Path(runs).glob(f"*/*/seed{seed}")):
         algorithm, model = run.parent.parent.name, run.parent.name
