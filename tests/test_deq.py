@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 import torch
 
 from dear.deq import SolverInfo, jacobian_regularizer, solve
+from dear.deq.segments import relative_residual
 
 SOLVERS = ("fixed_point", "anderson", "broyden")
 DTYPE = torch.float64
@@ -293,6 +295,18 @@ def test_trajectory_is_sampled_along_each_graphs_own_solve():
         assert torch.equal(info.trajectory[k][rows], long_run.trajectory[k][rows])
 
 
+def test_trajectory_of_one_state_is_the_answer_and_of_two_is_both_ends():
+    """The smallest counts: one state is the last (not ``z0``), two are ``z0`` and the last."""
+    f = ContractiveMap([3, 4], [0.6, 0.9])
+    for count, ends in ((1, "last"), (2, "first and last")):
+        with torch.no_grad():
+            z, info = solve(f, f.zeros(), f.batch, solver="fixed_point", tol=1e-8, return_trajectory=count)
+        assert (info.iterations > 2).all() and info.trajectory_length.tolist() == [count, count], ends
+        assert torch.equal(info.trajectory[-1], z), ends
+        if count == 2:
+            assert torch.equal(info.trajectory[0], f.zeros()), ends
+
+
 def test_trajectory_carries_gradient_only_when_unrolled():
     f = ContractiveMap([3], [0.6])
     _, info = solve(f, f.zeros(), tol=1e-8, return_trajectory=3, backward="unroll")
@@ -338,6 +352,32 @@ def test_diverging_map_is_reported_not_converged():
     with torch.no_grad():
         _, info = solve(lambda z: 1.5 * z + 1, z0, batch, solver="fixed_point", max_iter=30)
     assert not info.converged.any() and (info.iterations == 30).all() and (info.residual > 1e-3).all()
+
+
+def test_a_residual_equal_to_tol_is_not_below_it():
+    """A graph converges once its residual is *below* ``tol``: equal is not enough."""
+    z0 = torch.ones(2, 3, dtype=DTYPE)
+
+    def double(z):
+        return 2 * z
+
+    residual = relative_residual(double(z0), z0, torch.zeros(2, dtype=torch.long), 1).item()
+    with torch.no_grad():
+        _, at = solve(double, z0, solver="fixed_point", tol=residual, max_iter=1)
+        _, above = solve(double, z0, solver="fixed_point", tol=math.nextafter(residual, 1.0), max_iter=1)
+    assert at.residual.item() == residual and not at.converged.any()
+    assert above.converged.all()
+
+
+def test_broyden_skips_updates_whose_secant_has_no_curvature():
+    """``f(z) = z + c`` never changes the residual ``g = c``: every secant pair has ``dg = 0``
+    and a zero denominator. Good Broyden must then keep its estimate (``-I``, so each step is
+    ``z + c``), not divide by zero nor take a rank-one update of scale 1."""
+    c = torch.tensor([[1.0, -2.0], [0.5, 3.0]], dtype=DTYPE)
+    with torch.no_grad():
+        z, info = solve(lambda z: z + c, torch.zeros_like(c), solver="broyden", tol=1e-6, max_iter=5)
+    assert info.iterations.item() == 5 and not info.converged.any() and torch.isfinite(info.residual).all()
+    assert torch.equal(z, 4 * c)  # the state the fifth call measured
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
