@@ -42,3 +42,16 @@ def test_random_graphs_are_connected_and_weighted_as_the_algorithm_needs() -> No
         assert all(0 < w <= 1 for _, _, w in graph.edges(data="weight"))
     (_, unweighted), = random_graphs("bfs", 16, 1, seed=0)
     assert all(w is None for _, _, w in unweighted.edges(data="weight"))
+
+
+def test_report_shows_the_verdict_per_model_and_algorithm(tmp_path) -> None:
+    import json
+
+    from dear.bench.report import solve_section
+
+    rows = [_row("bfs", 256, correct=0.9)]
+    (tmp_path / "bench_solve.json").write_text(json.dumps({"meta": {"count": 1, "verdict": solve_verdict(rows)},
+                                                           "rows": rows}))
+    lines = solve_section(tmp_path)
+    assert "| dear | bfs | 1 | yes | 100% | 1.000 | 0.900 | **misses** |" in lines
+    assert solve_section(tmp_path / "none") == ["*Not measured yet: run `dear bench solve`.*"]

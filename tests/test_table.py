@@ -117,14 +117,14 @@ def test_tolerance_sweep_scores_dear_at_each_tolerance_beside_nar(tmp_path: Path
     runs = tmp_path / "runs"
     for model in ("nar", "dear"):
         shutil.copytree(smoke_run("bfs", model), runs / "bfs" / model / "seed0")
-    rows = run_tolerance_benchmark(tmp_path, ["bfs", "mst_kruskal"], sizes=(8,), samples=4, tolerances=(0.5, 1e-6),
+    rows = run_tolerance_benchmark(tmp_path, ["bfs", "activity_selector"], sizes=(8,), samples=4, tolerances=(0.5, 1e-6),
                                    runs=runs)
-    assert [(r["algorithm"], r["tol"]) for r in rows] == [("bfs", 0.5), ("bfs", 1e-6)]  # mst_kruskal: none shipped
+    assert [(r["algorithm"], r["tol"]) for r in rows] == [("bfs", 0.5), ("bfs", 1e-6)]  # activity_selector: none shipped
     loose, tight = rows
     assert loose["iterations_mean"] < tight["iterations_mean"] <= tight["eval_max_iter"]
     assert loose["nar_score"] == tight["nar_score"] and loose["nar_steps_mean"] >= 1
     meta = json.loads((tmp_path / "bench_tolerance.json").read_text())["meta"]
-    assert meta["skipped"] and meta["skipped"][0].startswith("mst_kruskal")
+    assert meta["skipped"] and meta["skipped"][0].startswith("activity_selector")
     assert (tmp_path / "plots" / "tolerance_tradeoff.png").stat().st_size > 1000
     # A stall-test sweep is kept beside the plain one, not merged into it.
     patient = run_tolerance_benchmark(tmp_path, ["bfs"], sizes=(8,), samples=4, tolerances=(1e-6,), runs=runs,

@@ -54,6 +54,7 @@ PROSE_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("inference", ""): ("commands", "last_run", "cores"),
     ("tolerance", ""): ("commands", "test_seed", "test_graphs"),
     ("shipped", ""): ("test_graphs", "test_seed"),
+    ("solve", ""): ("count", "sizes", "real", "tree_valid", "tree_ratio", "correct"),
 }
 
 _PART = re.compile(r"<!--\s*part:\s*([\w-]+)\s*-->")
@@ -557,6 +558,31 @@ def shipped_section(pretrained: Path) -> list[str]:
     return lines
 
 
+def solve_section(results: Path) -> list[str]:
+    """``dear bench solve``'s verdict: per shipped model and algorithm, validity, weight against
+    the optimum, tie-aware correctness at the largest size, and whether the check holds."""
+    from dear.bench.solve_quality import CORRECT, REAL_GRAPHS, SIZES, TREE_RATIO, TREE_VALID
+
+    data = _load(results / "bench_solve.json")
+    if not data:
+        return ["*Not measured yet: run `dear bench solve`.*"]
+    largest = max(SIZES)
+    lines = [*_prose("solve", count=data["meta"]["count"], sizes=" and ".join(map(str, SIZES)),
+                     real=", ".join(REAL_GRAPHS), tree_valid=f"{TREE_VALID:.0%}", tree_ratio=f"{TREE_RATIO - 1:.0%}",
+                     correct=CORRECT), "",
+             f"| model | algorithm | answers | never silently wrong | valid | mean weight / optimum | "
+             f"correct @{largest} | check |", "|---|---|---|---|---|---|---|---|"]
+    for model, by_algorithm in data["meta"]["verdict"].items():
+        for algorithm, v in by_algorithm.items():
+            count = sum(r["model"] == model and r["algorithm"] == algorithm for r in data["rows"])
+            ratio = "–" if v["mean_ratio"] is None else f"{v['mean_ratio']:.3f}"
+            correct = v[f"correct_at_{largest}"]
+            lines.append(f"| {model} | {algorithm} | {count} | {'yes' if v['never_silently_wrong'] else '**no**'} | "
+                         f"{v['valid']:.0%} | {ratio} | {'–' if correct is None else f'{correct:.3f}'} | "
+                         f"{'holds' if v['holds'] else '**misses**'} |")
+    return lines
+
+
 def json_section(results: Path, name: str, command: str) -> list[str]:
     data = _load(results / name)
     if not data:
@@ -627,6 +653,9 @@ def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS
         "",
         "## Shipped pretrained models",
         *shipped_section(PRETRAINED_ROOT),
+        "",
+        "## `dear.solve` on users' graphs: valid, repaired, right?",
+        *solve_section(results),
         "",
         "## Large sparse graphs",
         *json_section(results, "bench_large_graph.json", "dear bench large-graph"),
