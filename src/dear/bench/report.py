@@ -592,7 +592,7 @@ def json_section(results: Path, name: str, command: str) -> list[str]:
 
 def figures_section(results: Path, out: Path, profile: str) -> list[str]:
     """Redraw the table's figures under ``results/plots/`` and link them from the report."""
-    from dear.bench import figures
+    import dear.bench.figures as figures
 
     plots = results / "plots"
     drawn = {
