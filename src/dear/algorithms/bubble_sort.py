@@ -13,7 +13,7 @@ import numpy as np
 from dear.algorithms._probes import mask_one
 from dear.algorithms._swap_trace import chain, replay, swap
 from dear.algorithms.record import Algorithm, Answer, ArrayInputs, Execution, register
-from dear.algorithms.spec import ARRAY_INPUTS, M1, PTR, H, N, O, Type
+from dear.algorithms.sorting import SWAP_SORT_SPECS
 
 
 @numba.njit(cache=True)
@@ -49,13 +49,7 @@ register(Algorithm(
     name="bubble_sort",
     title="Bubble sort",
     kernel=bubble_sort,
-    specs={
-        **ARRAY_INPUTS,
-        "pred": (O, N, Type.SHOULD_BE_PERMUTATION),
-        "pred_h": (H, N, PTR),
-        "i": (H, N, M1),
-        "j": (H, N, M1),
-    },
+    specs=SWAP_SORT_SPECS,
     inputs=ArrayInputs(),
     answer=Answer.SORTED_CHAIN,
     t_grows=True,

@@ -53,17 +53,21 @@ def insertion_sort(key: np.ndarray) -> Execution:
     return Execution(hints=hints, outputs={"pred": pred_h[-1].copy()})
 
 
+#: Probes of a sort that moves one key at a time between two positions ``i`` and ``j`` (the
+#: order so far as predecessor pointers): insertion sort's and bubble sort's.
+SWAP_SORT_SPECS = {
+    **ARRAY_INPUTS,
+    "pred": (O, N, Type.SHOULD_BE_PERMUTATION),
+    "pred_h": (H, N, PTR),
+    "i": (H, N, M1),
+    "j": (H, N, M1),
+}
+
 register(Algorithm(
     name="insertion_sort",
     title="Insertion sort",
     kernel=insertion_sort,
-    specs={
-        **ARRAY_INPUTS,
-        "pred": (O, N, Type.SHOULD_BE_PERMUTATION),
-        "pred_h": (H, N, PTR),
-        "i": (H, N, M1),
-        "j": (H, N, M1),
-    },
+    specs=SWAP_SORT_SPECS,
     inputs=ArrayInputs(),
     answer=Answer.SORTED_CHAIN,
     t_grows=True,
