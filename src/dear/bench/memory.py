@@ -21,7 +21,7 @@ import torch
 from dear.config import make_config
 from dear.data import generate
 from dear.data.batching import collate
-from dear.models import build_model
+from dear.models.dear import DEAR
 
 ITERATIONS = (10, 20, 40, 80)
 #: The fixed batch: 16 sparse bfs graphs of 64 nodes (edge probability 0.1).
@@ -43,8 +43,7 @@ def step_memory(backward: str, max_iter: int) -> dict:
     torch.set_num_threads(1)
     torch.manual_seed(0)
     config = make_config(BATCH["algorithm"], "cpu", model="dear", max_iter=max_iter, tol=1e-12)
-    model = build_model(config).train()
-    model.solver_options["backward"] = backward  # "unroll" is a control, not a training option
+    model = DEAR.from_config(config, backward=backward).train()  # "unroll": a control, not a training option
     batch = collate(generate(BATCH["algorithm"], BATCH["graphs"], BATCH["nodes"], BATCH["seed"], p=BATCH["p"]),
                     hints=False)
     saved: list[int] = []

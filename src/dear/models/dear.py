@@ -110,9 +110,11 @@ class DEAR(Reasoner):
         self.stochastic_steps = stochastic_steps
 
     @classmethod
-    def from_config(cls, config: TrainConfig) -> "DEAR":
-        return cls(
-            config.algorithm, config.hidden, config.processor, solver=config.solver, tol=config.tol,
+    def from_config(cls, config: TrainConfig, **overrides: object) -> "DEAR":
+        """The DEAR a config describes; ``overrides`` replace constructor options the config does
+        not offer (e.g. ``backward="unroll"``, a control of the memory benchmark)."""
+        options = dict(
+            solver=config.solver, tol=config.tol,
             max_iter=config.max_iter, eval_tol=config.eval_tol, eval_max_iter=config.eval_max_iter,
             eval_patience=config.eval_patience, backward=config.backward, backward_tol=config.backward_tol,
             backward_max_iter=config.backward_max_iter, phantom_damping=config.phantom_damping, anderson_m=config.anderson_m,
@@ -121,6 +123,7 @@ class DEAR(Reasoner):
             granola=config.granola, cgp=config.cgp, align=config.align, align_weight=config.align_weight,
             correction_states=config.correction_states, correction_decay=config.correction_decay, init=config.init,
         )
+        return cls(config.algorithm, config.hidden, config.processor, **(options | overrides))
 
     def equilibrium(self, graph: EncodedGraph, num_states: int = 0) -> tuple[torch.Tensor, SolverInfo]:
         """Solve for ``h*`` with the settings of the current mode (train or eval)."""
