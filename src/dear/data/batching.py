@@ -97,7 +97,9 @@ def to_data(trajectory: Trajectory, steps: int | None = None, hints: bool = True
                 fields[probe_key(stage, name)] = torch.as_tensor(values, dtype=torch.long)
                 pointer_keys.append(probe_key(stage, name))
             else:
-                fields[probe_key(stage, name)] = torch.as_tensor(values, dtype=torch.float32)
+                # Converted by NumPy first: a probe shared between samples is read-only, and torch
+                # would warn about wrapping it even though the conversion copies it.
+                fields[probe_key(stage, name)] = torch.from_numpy(np.asarray(values, dtype=np.float32))
     data = ProbeData(
         edge_index=torch.as_tensor(edge_index, dtype=torch.long),
         num_nodes=trajectory.num_nodes,
