@@ -42,3 +42,23 @@ def test_help_ends_with_examples_that_parse(command: str | None, capsys: pytest.
     for line in examples:
         args = parse_dear_line(line)
         assert command is None or args.command == command, f"{line!r} is not a `dear {command}` example"
+
+
+def test_a_closed_pipe_stops_quietly() -> None:
+    """``dear algorithms | head -1``: when the reader has left, writing raises BrokenPipeError;
+    the CLI stops with 141 and no traceback (simulated in a child whose stdout always raises)."""
+    import subprocess
+    import sys
+
+    child = """
+import sys
+class Gone:
+    def write(self, text): raise BrokenPipeError(32, "Broken pipe")
+    def flush(self): pass
+    def fileno(self): return 1
+sys.stdout = Gone()
+from dear.cli import main
+sys.exit(main(["algorithms"]))
+"""
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 141 and "Traceback" not in done.stderr, done.stderr
