@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.distributed as dist
@@ -46,6 +47,19 @@ def setup(device: torch.device) -> Context:
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return Context(rank, world, device)
+
+
+def count_per_process(context: Context) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A loss normaliser's whole-batch count per process (the sum over ranks over the world size),
+    so that DDP's mean of the shards' gradients is the whole batch's gradient
+    (:mod:`dear.nn.normalise`)."""
+
+    def reduce(local: torch.Tensor) -> torch.Tensor:
+        total = local.clone()
+        dist.all_reduce(total)
+        return total / context.world
+
+    return reduce
 
 
 def barrier(context: Context) -> None:

@@ -8,6 +8,7 @@ with the same weights as an uninterrupted run on the same machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
@@ -34,10 +35,11 @@ from dear.checkpoint import (
 from dear.config import TrainConfig
 from dear.data.splits import TRAIN, VAL, load_split
 from dear.data.batching import collate
-from dear.distributed import barrier, default_device, setup, teardown
+from dear.distributed import barrier, count_per_process, default_device, setup, teardown
 from dear.errors import DearError
 from dear.evaluate import evaluate_model
 from dear.models import build_model, model_class
+from dear.nn.normalise import counts_over_processes
 from dear.models.nar import termination_cap
 from dear.run import load_alignment_target
 
@@ -112,13 +114,17 @@ class Trainer:
         forward = torch.nn.parallel.DistributedDataParallel(model) if self.context.distributed else model
         bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (self.progress and main),
                    desc=f"{cfg.model} {cfg.algorithm}", unit="step")
+        # Under DDP every loss divides by the whole batch's counts (see dear.nn.normalise).
+        reduce = count_per_process(self.context)
+        normalised = (lambda: counts_over_processes(reduce)) if self.context.distributed else contextlib.nullcontext
         clock = time.perf_counter()
         for step in bar:
             model.train()
             order = batch_order(len(train), cfg.batch_size, cfg.seed, step)[self.context.rank :: self.context.world]
             batch = collate([train[i] for i in order], hints=model.uses_hints)
-            prediction = forward(batch.to(self.device))
-            loss, parts = model.loss(batch, prediction)
+            with normalised():
+                prediction = forward(batch.to(self.device))
+                loss, parts = model.loss(batch, prediction)
             done = step + 1
             # Under DDP a rank raising alone would leave the others waiting in the all-reduce, so
             # there the (synced) gradient norm is what stops every rank on a NaN/Inf loss.

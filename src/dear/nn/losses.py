@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch_geometric.utils import scatter
 
 from dear.nn.encoders import pointer_to_edges
+from dear.nn import normalise
 from dear.nn.graph import EncodedGraph, segment_log_softmax
 from dear.nn.permutation import PermutationScores, permutation_loss
 from dear.nn.readout import MASKED, group_of, local_pointer
@@ -46,33 +47,39 @@ def probe_loss(scores: torch.Tensor | PermutationScores, target: torch.Tensor, l
         return permutation_loss(scores, target, graph)
     if kind in POINTER_TYPES:
         if location == Location.EDGE:
+            if normalise.distributed():
+                return normalise.mean(F.cross_entropy(scores, local_pointer(target, graph, location), reduction="none"))
             return F.cross_entropy(scores, local_pointer(target, graph, location))
         receiver = graph.edge_index[1]
         on_edge = pointer_to_edges(target, graph.edge_index, scores.dtype)
         log_p = segment_log_softmax(scores, receiver, graph.num_nodes)
         # Nodes whose pointer is not an edge of the graph cannot be predicted; skip them.
         reachable = scatter(on_edge, receiver, dim=0, dim_size=graph.num_nodes, reduce="sum")
-        return -(log_p * on_edge).sum() / reachable.sum().clamp_min(1.0)
+        return -(log_p * on_edge).sum() / normalise.count(reachable.sum(), log_p).clamp_min(1.0)
     target = target.to(scores.dtype)  # the batch holds float32; a float64 model reads it as float64
     if kind == Type.SCALAR:
+        if normalise.distributed():
+            return normalise.mean(F.mse_loss(scores, target, reduction="none"))
         return F.mse_loss(scores, target)
     if kind == Type.MASK:
         valid = target != MASKED
         per_entry = F.binary_cross_entropy_with_logits(scores, target.clamp_min(0.0), reduction="none")
-        masked = (per_entry * valid).sum() / valid.sum().clamp_min(1)
-        return _unless_masked(valid.all(), F.binary_cross_entropy_with_logits(scores, target), masked)
+        masked = (per_entry * valid).sum() / normalise.count(valid.sum(), per_entry).clamp_min(1)
+        plain = (normalise.mean(per_entry) if normalise.distributed()
+                 else F.binary_cross_entropy_with_logits(scores, target))
+        return _unless_masked(valid.all(), plain, masked)
     if kind == Type.MASK_ONE:
         log_p = segment_log_softmax(scores, group_of(location, graph), graph.num_graphs)
         positives = (target > 0.5).sum()
-        masked = -(log_p * target.clamp_min(0.0)).sum() / positives.clamp_min(1)
+        masked = -(log_p * target.clamp_min(0.0)).sum() / normalise.count(positives, log_p).clamp_min(1)
         exact = (target != MASKED).all() & (positives == graph.num_graphs)
-        return _unless_masked(exact, -(log_p * target).sum() / graph.num_graphs, masked)
+        return _unless_masked(exact, -(log_p * target).sum() / normalise.count(graph.num_graphs, log_p), masked)
     if kind == Type.CATEGORICAL:
         log_p = F.log_softmax(scores, dim=-1)
         labelled = (target > 0.5).any(-1)  # rows holding a positive class
-        masked = -(log_p * target.clamp_min(0.0)).sum() / labelled.sum().clamp_min(1)
+        masked = -(log_p * target.clamp_min(0.0)).sum() / normalise.count(labelled.sum(), log_p).clamp_min(1)
         exact = labelled.all() & (target != MASKED).all()
-        return _unless_masked(exact, -(log_p * target).sum(-1).mean(), masked)
+        return _unless_masked(exact, normalise.mean(-(log_p * target).sum(-1)), masked)
     raise ValueError(f"no loss for probe type {kind!r}")
 
 

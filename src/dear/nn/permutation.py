@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch_geometric.utils import to_dense_batch
 
+from dear.nn import normalise
 from dear.nn.graph import EncodedGraph, graph_offsets, local_node_index, segment_argmax, segment_log_softmax
 
 #: CLRS's settings: 10 Sinkhorn steps at temperature 0.1 in the decoder, 25 more before the argmax.
@@ -140,9 +141,9 @@ def permutation_loss(scores: PermutationScores, pointer: torch.Tensor, graph: En
     mask_one loss of the first element (CLRS's two output losses)."""
     target, first = cyclic_targets(pointer, graph, scores.log_perm.dtype)
     rows = -(target * scores.log_perm).sum(-1)  # [G, n]
-    perm_loss = rows[scores.valid].mean()
+    perm_loss = normalise.mean(rows[scores.valid])
     log_first = segment_log_softmax(scores.first, graph.batch, graph.num_graphs)
-    return perm_loss - (log_first * first).sum() / graph.num_graphs
+    return perm_loss - (log_first * first).sum() / normalise.count(graph.num_graphs, log_first)
 
 
 def permutation_prediction(scores: PermutationScores, graph: EncodedGraph) -> torch.Tensor:
