@@ -258,10 +258,6 @@ def valid_sampling(num_nodes: object, seed: object, num_samples: object = 0,
 
 # --- dear.solve: graphs, arrays, models ----------------------------------------------------------
 
-def _has_source(algorithm: str) -> bool:
-    return get(algorithm).has_source
-
-
 def valid_graph(algorithm: str, graph: object, source: object) -> bool:
     """A graph every model of ``algorithm`` must answer: the right kind and direction, two nodes
     or more, a source that is a node (where it takes one), no self-loops or parallel edges, and
@@ -271,7 +267,7 @@ def valid_graph(algorithm: str, graph: object, source: object) -> bool:
     kind = get(algorithm).inputs
     if graph.is_directed() != kind.directed or nx.number_of_selfloops(graph):
         return False
-    if (source is not None and source not in graph) if _has_source(algorithm) else source is not None:
+    if (source is not None and source not in graph) if get(algorithm).has_source else source is not None:
         return False
     if graph.is_multigraph() and any(graph.number_of_edges(u, v) > 1 for u, v in graph.edges()):
         return False
@@ -371,10 +367,10 @@ def graph_claims(algorithm: str, graph: object, source: object, batches: bool = 
         (_q(f"{algorithm} needs a directed graph, got an undirected one; pass G.to_directed() (each edge both ways)"),
          lambda m: kind.directed and not graph.is_directed()),
         (r"source (?P<source>.+) is not a node of the graph; pass one of its nodes \(e\.g\. (?P<node>.+)\)",
-         lambda m: _has_source(algorithm) and m["source"] == shown(source) and source not in graph
+         lambda m: get(algorithm).has_source and m["source"] == shown(source) and source not in graph
          and m["node"] in nodes),
         (_q(f"{algorithm} takes no source node") + "(; leave source out)?",
-         lambda m: source is not None and not _has_source(algorithm)),
+         lambda m: source is not None and not get(algorithm).has_source),
         (r"the graph has a self-loop at node (?P<node>.+); remove self-loops with "
          + _q("G.remove_edges_from(list(nx.selfloop_edges(G)))"),
          lambda m: m["node"] in {shown(u) for u, _ in nx.selfloop_edges(graph)}),

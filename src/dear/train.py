@@ -8,7 +8,6 @@ with the same weights as an uninterrupted run on the same machine.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import shutil
@@ -115,14 +114,13 @@ class Trainer:
         bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (self.progress and main),
                    desc=f"{cfg.model} {cfg.algorithm}", unit="step")
         # Under DDP every loss divides by the whole batch's counts (see dear.nn.normalise).
-        reduce = count_per_process(self.context)
-        normalised = (lambda: counts_over_processes(reduce)) if self.context.distributed else contextlib.nullcontext
+        reduce = count_per_process(self.context) if self.context.distributed else None
         clock = time.perf_counter()
         for step in bar:
             model.train()
             order = batch_order(len(train), cfg.batch_size, cfg.seed, step)[self.context.rank :: self.context.world]
             batch = collate([train[i] for i in order], hints=model.uses_hints)
-            with normalised():
+            with counts_over_processes(reduce):
                 prediction = forward(batch.to(self.device))
                 loss, parts = model.loss(batch, prediction)
             done = step + 1

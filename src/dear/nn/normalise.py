@@ -22,8 +22,9 @@ _REDUCE: ContextVar[Callable[[Tensor], Tensor] | None] = ContextVar("dear_count_
 
 
 @contextmanager
-def counts_over_processes(reduce: Callable[[Tensor], Tensor]) -> Iterator[None]:
-    """Within the block, every loss normaliser is ``reduce(local count)``."""
+def counts_over_processes(reduce: Callable[[Tensor], Tensor] | None) -> Iterator[None]:
+    """Within the block, every loss normaliser is ``reduce(local count)`` (None: one process,
+    counts as they are)."""
     token = _REDUCE.set(reduce)
     try:
         yield

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from torch_geometric.data import Batch, Data
 
+from dear.algorithms import get
 from dear.checking import CHECKED, Edges, pointer_structure
 from dear.solve.answer import dense_edges
 from dear.solve.repair import repair
@@ -41,7 +42,7 @@ def checked_outputs(algorithm: str, batch: Batch | Data, outputs: dict[str, np.n
         return {"valid": True, "repaired": False, "problem": None}
     edge_index = batch.edge_index.cpu().numpy()
     n = len(nodes)
-    edges, source = _batch_graph(batch) if "A" in SPECS[algorithm] else (None, None)
+    edges, source = _batch_graph(batch) if get(algorithm).is_graph else (None, None)
     pointer = outputs[probe]
     if SPECS[algorithm][probe][1] == Location.EDGE:
         pointer = dense_edges(pointer, edge_index, n)
