@@ -325,3 +325,33 @@ def test_shipping_writes_only_a_source_checkout(tmp_path: Path) -> None:
     installed.mkdir(parents=True)
     with pytest.raises(ValueError, match="writes a source checkout's src/dear/pretrained, but dear runs from"):
         source_tree_pretrained(installed)
+
+
+def _cell(cells: Path, algorithm: str, column: str, seed: int, score: float, config: dict | None = None,
+          converged: float | None = None) -> None:
+    at64 = {"score": score} | ({"converged_fraction": converged, "eval_tol": 0.01} if converged is not None else {})
+    record = {"cell": {"algorithm": algorithm, "column": column, "seed": seed}, "eval": {"64": at64},
+              "config": config or {}}
+    (cells / f"{algorithm}__{column}__seed{seed}.json").write_text(json.dumps(record))
+
+
+def test_headline_shows_the_recipe_the_shipped_dear_was_trained_with(tmp_path: Path) -> None:
+    from dear.bench.report import dear_recipes, headline_lines
+    from dear.bench.table import aggregate, read_cells
+
+    cells, pretrained = tmp_path / "table" / "cpu", tmp_path / "pretrained"
+    cells.mkdir(parents=True)
+    shipped = {"algorithm": "bfs", "seed": 0, "jacobian_weight": 0.0, "description": "old words"}
+    (pretrained / "dear" / "bfs").mkdir(parents=True)
+    (pretrained / "dear" / "bfs" / "config.json").write_text(json.dumps(shipped))
+    _cell(cells, "bfs", "nar", 0, 0.99)
+    _cell(cells, "bfs", "dear-warm-tol0.01", 0, 0.98, shipped | {"description": "new words"}, converged=1.0)
+    _cell(cells, "bfs", "dear-warm-tol0.01-jac0.1", 0, 0.5, shipped | {"jacobian_weight": 0.1}, converged=0.5)
+    _cell(cells, "dfs", "dear-warm-tol0.01", 0, 0.2)  # no shipped DEAR: the preferred recipe with cells
+    _cell(cells, "dfs", "dear-warm-tol0.01-jac0.1", 0, 0.3)
+    _cell(cells, "mst_prim", "dear-ift", 0, 0.6)  # the only DEAR column
+    recipes = dear_recipes(read_cells(cells), pretrained)
+    assert recipes == {"bfs": "dear-warm-tol0.01", "dfs": "dear-warm-tol0.01-jac0.1", "mst_prim": "dear-ift"}
+
+    lines = headline_lines(tmp_path, "cpu", aggregate(cells), pretrained)
+    assert "| bfs | 0.990 ± 0.000 [1] | – | 0.980 ± 0.000 [1] | `dear-warm-tol0.01` | 100% at 0.01 |" in lines

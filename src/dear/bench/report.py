@@ -29,6 +29,8 @@ from dear.data.splits import TEST, TEST_SAMPLES
 
 #: Our columns set beside the published figures: the blog's DEM against our re-implementation.
 OURS_BESIDE_PUBLISHED = ("dem", "dear", "nar")
+#: The headline DEAR of an algorithm without a shipped DEAR: the latest recipe it has cells of.
+RECIPE_PREFERENCE = ("dear-warm-tol0.01-jac0.1", "dear-warm-tol0.01")
 
 #: The report's prose: one markdown fragment per section, ``docs/results/<section>.md``.
 PROSE_ROOT = Path(__file__).resolve().parents[3] / "docs" / "results"
@@ -43,6 +45,8 @@ PROSE_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("equilibrium", "shipped"): ("each", "mean", "score_margin", "score_wins"),
     ("equilibrium", "recipes"): ("profile", "tail"),
     ("accuracy", "intro"): ("command", "profile", "test_graphs", "test_seed"),
+    ("accuracy", "headline"): ("published",),
+    ("accuracy", "every-column"): (),
     ("accuracy", "published"): ("source",),
     ("accuracy", "paper-tables"): (),
     ("accuracy", "budget"): ("profile", "steps", "batch_size", "train_samples", "hidden", "official_steps",
@@ -194,6 +198,70 @@ def data_section(results: Path) -> list[str]:
     return lines
 
 
+def _without_description(config: dict) -> dict:
+    return {k: v for k, v in config.items() if k != "description"}
+
+
+def dear_recipes(cells: list[dict], pretrained: Path = PRETRAINED_ROOT) -> dict[str, str]:
+    """``algorithm -> column``: the DEAR recipe the headline table shows for each algorithm, the
+    column whose seed-0 cell trained the shipped DEAR (same config), else the first of
+    :data:`RECIPE_PREFERENCE` with cells, else its only DEAR column."""
+    columns: dict[str, set[str]] = {}
+    for record in cells:
+        cell = record["cell"]
+        if cell["column"].startswith("dear"):
+            columns.setdefault(cell["algorithm"], set()).add(cell["column"])
+    recipes = {}
+    for algorithm, found in columns.items():
+        shipped = _load(pretrained / "dear" / algorithm / "config.json")
+        same = [r["cell"]["column"] for r in cells if shipped and r["cell"]["algorithm"] == algorithm
+                and r["cell"]["column"] in found and r["cell"]["seed"] == shipped.get("seed")
+                and _without_description(r.get("config", {})) == _without_description(shipped)]
+        preferred = [c for c in RECIPE_PREFERENCE if c in found]
+        choice = same or preferred or (sorted(found) if len(found) == 1 else [])
+        if choice:
+            recipes[algorithm] = choice[0]
+    return recipes
+
+
+def _score(entry: dict | None) -> str:
+    return f"{entry['mean']:.3f} ± {entry['std']:.3f} [{entry['n']}]" if entry else "–"
+
+
+def _converged(cells: list[dict], algorithm: str, column: str, size: str) -> str:
+    """Mean converged share and tolerance of a column's cells at ``size`` (– without records)."""
+    found = [r["eval"][size] for r in cells if r["cell"]["algorithm"] == algorithm and r["cell"]["column"] == column
+             and "converged_fraction" in r["eval"].get(size, {})]
+    if not found:
+        return "–"
+    tol = sorted({f"{e['eval_tol']:g}" for e in found if "eval_tol" in e})
+    share = float(np.mean([e["converged_fraction"] for e in found]))
+    return f"{share:.0%}" + (f" at {'/'.join(tol)}" if tol else "")
+
+
+def headline_lines(results: Path, profile: str, table: dict, pretrained: Path = PRETRAINED_ROOT) -> list[str]:
+    """The table a reader wants first: per algorithm, NAR, NAR-LT and DEAR (one recipe each,
+    :func:`dear_recipes`) at every size, DEAR's converged share at 64, and the published CLRS-30
+    figures (``results/published_clrs.json``) where they exist."""
+    cells = read_cells(results / "table" / profile)
+    recipes = dear_recipes(cells, pretrained)
+    sizes = sorted({int(s) for cols in table.values() for by in cols.values() for s in by})
+    published = _load(results / "published_clrs.json") or {"columns": [], "figures": {}}
+    header = [f"{name} @{size}" for size in sizes for name in ("nar", "nar-lt", "DEAR")]
+    header += ["DEAR recipe", "DEAR converged @64", *published["columns"]]
+    lines = [*_prose("accuracy", "headline", published=published.get("source", "none found")), "",
+             "| algorithm | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
+    for algorithm in sorted(table):
+        recipe = recipes.get(algorithm)
+        columns = ("nar", "nar-lt", recipe)
+        scores = [_score(table[algorithm].get(c, {}).get(str(size)) if c else None) for size in sizes for c in columns]
+        quoted = published["figures"].get(algorithm, {})
+        lines.append(f"| {algorithm} | " + " | ".join([
+            *scores, f"`{recipe}`" if recipe else "–", _converged(cells, algorithm, recipe, "64") if recipe else "–",
+            *(quoted.get(c, "–") for c in published["columns"])]) + " |")
+    return lines
+
+
 def table_section(results: Path, profile: str) -> list[str]:
     table = aggregate(results / "table" / profile)
     if not table:
@@ -202,15 +270,15 @@ def table_section(results: Path, profile: str) -> list[str]:
     sizes = sorted({int(s) for cols in table.values() for by in cols.values() for s in by})
     command = f"`dear bench table --profile {profile} --seeds S --columns {','.join(columns)}`"
     lines = [*_prose("accuracy", "intro", command=command, profile=profile, test_graphs=TEST_SAMPLES,
-                     test_seed=TEST.seed), ""]
+                     test_seed=TEST.seed), "", *headline_lines(results, profile, table), "",
+             *_prose("accuracy", "every-column"), ""]
     header = [f"{c} @{s}" for s in sizes for c in columns]
     lines += ["| algorithm | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
     for algorithm in sorted(table):
         cells = []
         for size in sizes:
             for column in columns:
-                entry = table[algorithm].get(column, {}).get(str(size))
-                cells.append(f"{entry['mean']:.3f} ± {entry['std']:.3f} [{entry['n']}]" if entry else "–")
+                cells.append(_score(table[algorithm].get(column, {}).get(str(size))))
         lines.append(f"| {algorithm} | " + " | ".join(cells) + " |")
     return lines + published_lines(results, table) + ["", *_prose("accuracy", "paper-tables"), "",
                                                       *budget_note(profile)]
