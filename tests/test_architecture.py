@@ -68,7 +68,7 @@ def test_every_record_is_consistent_with_its_specs() -> None:
             assert record.specs["s"] == ("input", "node", "mask_one"), name
         assert record.clrs in REGISTRY and REGISTRY[record.clrs].clrs == record.clrs, name
         if record.answer is not None:
-            assert record.output in record.specs  # the checked answer is its one output probe
+            assert record.output in record.specs  # the checked answer is its first output probe
 
 
 # --- a toy algorithm: one kernel and one record -------------------------------------------------

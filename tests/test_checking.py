@@ -11,21 +11,32 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dear.algorithms import get
-from dear.checking import CHECKED, Edges, graph_edges, in_some_mst, path_sums, pointer_roots, structure, tie_aware_check
+from dear.algorithms import Answer, get
+from dear.checking import (
+    CHECKED,
+    UNCHECKED_SET,
+    Edges,
+    chain_order,
+    graph_edges,
+    in_some_mst,
+    path_sums,
+    pointer_roots,
+    structure,
+    tie_aware_check,
+)
 from dear.data import execute
 
 PROPERTY = settings(derandomize=True, max_examples=40, deadline=None)
 SOURCED = ("bfs", "bellman_ford", "dijkstra", "dag_shortest_paths", "mst_prim")
-DIRECTED = ("dfs", "dag_shortest_paths", "strongly_connected_components", "strongly_connected_components_local")
 GRAPH_ALGORITHMS = tuple(a for a in CHECKED if get(a).is_graph)
+UNCHECKED_SETS = (Answer.CUT_NODES, Answer.CUT_EDGES)
 
 
 def random_graph(algorithm: str, n: int, p: float, seed: int, max_weight: int = 3) -> nx.Graph:
     """A graph of the kind ``algorithm`` reads, small integer weights (so lengths tie exactly)."""
     rng = np.random.default_rng(seed)
-    graph = nx.gnp_random_graph(n, p, seed=seed, directed=algorithm in DIRECTED)
-    if algorithm == "dag_shortest_paths":
+    graph = nx.gnp_random_graph(n, p, seed=seed, directed=get(algorithm).inputs.directed)
+    if get(algorithm).inputs.acyclic:
         graph = nx.DiGraph([(u, v) for u, v in graph.edges if u < v])
     simple = graph.__class__()
     simple.add_nodes_from(range(n))
@@ -33,11 +44,15 @@ def random_graph(algorithm: str, n: int, p: float, seed: int, max_weight: int = 
     return simple
 
 
-def exact_answer(algorithm: str, graph: nx.Graph, source: int | None) -> np.ndarray:
+def exact_outputs(algorithm: str, graph: nx.Graph, source: int | None) -> dict[str, np.ndarray]:
     inputs = {"A": nx.to_numpy_array(graph, nodelist=range(graph.number_of_nodes()))}
     if source is not None:
         inputs["s"] = source
-    return execute(algorithm, inputs).outputs[CHECKED[algorithm]].astype(int)
+    return execute(algorithm, inputs).outputs
+
+
+def exact_answer(algorithm: str, graph: nx.Graph, source: int | None) -> np.ndarray:
+    return exact_outputs(algorithm, graph, source)[CHECKED[algorithm]].astype(int)
 
 
 # --- exact answers are right ------------------------------------------------------------------
@@ -48,9 +63,12 @@ def exact_answer(algorithm: str, graph: nx.Graph, source: int | None) -> np.ndar
 def test_the_exact_algorithm_passes_every_check(algorithm: str, n: int, p: float, seed: int) -> None:
     graph = random_graph(algorithm, n, p, seed)
     source = seed % n if algorithm in SOURCED else None
-    answer = exact_answer(algorithm, graph, source)
-    verdict = tie_aware_check(algorithm, graph, source, {CHECKED[algorithm]: answer})
-    assert verdict["valid"] and verdict["problem"] is None, verdict
+    verdict = tie_aware_check(algorithm, graph, source, exact_outputs(algorithm, graph, source))  # CLRS's arrays
+    if get(algorithm).answer in UNCHECKED_SETS:
+        assert verdict["valid"] is None and verdict["problem"].startswith("a set of"), verdict
+        assert verdict["precision"] == verdict["recall"] == 1.0, verdict
+    else:
+        assert verdict["valid"] and verdict["problem"] is None, verdict
     assert verdict["correct"] == 1.0 and verdict["optimal"], verdict
     if verdict["ratio"] is not None:
         assert verdict["ratio"] == pytest.approx(1.0)
@@ -207,6 +225,128 @@ def test_floyd_warshall_rows_of_any_shortest_path_parents_pass(n: int, p: float,
     assert verdict["valid"] and verdict["correct"] == 1.0 and verdict["optimal"], verdict
 
 
+# --- minimum spanning forests, topological orders, cut sets ---------------------------------------
+
+def undirected(*pairs: tuple) -> dict:
+    """Flags ``{u: {v: True}}`` on each pair, both ways (an undirected edge as solve returns it)."""
+    flags: dict = {}
+    for u, v in pairs:
+        flags.setdefault(u, {})[v] = True
+        flags.setdefault(v, {})[u] = True
+    return flags
+
+
+def one_way(n: int, *pairs: tuple) -> np.ndarray:
+    """``n x n`` flags on exactly the given ordered pairs."""
+    flags = np.zeros((n, n), dtype=bool)
+    for u, v in pairs:
+        flags[u, v] = True
+    return flags
+
+
+def chain(order: list) -> dict:
+    """A topological answer listing ``order``: successors and the first node."""
+    return {"topo": dict(zip(order, order[1:] + order[-1:])), "topo_head": order[0]}
+
+
+SQUARE = nx.Graph()  # a 4-cycle of weights 1, 2, 1, 2 and a diagonal of weight 3: minimum weight 4
+SQUARE.add_weighted_edges_from([(0, 1, 1.0), (1, 2, 2.0), (2, 3, 1.0), (3, 0, 2.0), (0, 2, 3.0)])
+DIAMOND = nx.DiGraph([(0, 1), (0, 2), (1, 3), (2, 3)])  # two topological orders
+BOWTIE = nx.Graph([(0, 1), (1, 2), (2, 3), (3, 4), (4, 2)])  # cut nodes 1, 2; bridges 0-1, 1-2
+
+
+def test_a_minimum_spanning_forest_on_a_hand_checked_graph() -> None:
+    for best in (undirected((0, 1), (1, 2), (2, 3)), undirected((0, 1), (3, 0), (2, 3))):  # tied weight-2 edges
+        assert tie_aware_check("mst_kruskal", SQUARE, None, {"in_mst": best}) == {
+            "valid": True, "problem": None, "correct": 1.0, "total": 4.0, "optimum": 4.0, "ratio": 1.0, "optimal": True}
+    heavy = tie_aware_check("mst_kruskal", SQUARE, None, undirected((0, 1), (2, 3), (0, 2)))  # the diagonal: in no MST
+    assert heavy["valid"] and heavy["correct"] == pytest.approx(2 / 3)
+    assert heavy["total"] == 5.0 and heavy["ratio"] == 1.25 and not heavy["optimal"]
+    two_parts = nx.Graph([(0, 1), (2, 3), (3, 4), (4, 2)])
+    assert structure("mst_kruskal", two_parts, None, undirected((0, 1), (2, 3), (3, 4))) == (True, None)  # n - 2 edges
+    assert tie_aware_check("mst_kruskal", SQUARE, None, one_way(4, (0, 1), (1, 0)))["correct"] == 1.0  # a dense mask
+
+
+@PROPERTY
+@given(n=st.integers(2, 10), p=st.floats(0.0, 0.8), seed=st.integers(0, 2**16))
+def test_any_minimum_spanning_forest_passes_and_a_heavier_one_is_valid_but_not_optimal(n: int, p: float,
+                                                                                       seed: int) -> None:
+    graph = random_graph("mst_kruskal", n, p, seed, max_weight=2)
+    shuffled = nx.Graph()  # networkx's forests follow edge order among ties: shuffle it
+    shuffled.add_nodes_from(graph)
+    rng = np.random.default_rng(seed)
+    shuffled.add_edges_from(rng.permutation(np.array(list(graph.edges(data=True)), dtype=object)).tolist())
+    optimum = nx.minimum_spanning_tree(graph).size("weight")
+    for forest in (nx.minimum_spanning_tree(shuffled), nx.maximum_spanning_tree(shuffled)):
+        verdict = tie_aware_check("mst_kruskal", graph, None, {"in_mst": undirected(*forest.edges)})
+        assert verdict["valid"] and verdict["optimum"] == optimum, verdict
+        assert verdict["total"] == forest.size("weight") and verdict["optimal"] == (verdict["total"] == optimum)
+        assert verdict["correct"] == 1.0 or not verdict["optimal"]
+
+
+def test_every_topological_order_is_right_and_an_order_against_an_arc_is_not() -> None:
+    for order in ([0, 1, 2, 3], [0, 2, 1, 3]):
+        verdict = tie_aware_check("topological_sort", DIAMOND, None, chain(order))
+        assert verdict["valid"] and verdict["correct"] == 1.0 and verdict["optimal"], verdict
+    backwards = tie_aware_check("topological_sort", DIAMOND, None, chain([0, 1, 3, 2]))  # 2 -> 3 runs back
+    assert not backwards["valid"] and backwards["correct"] == 0.75 and not backwards["optimal"]
+    assert tie_aware_check("topological_sort", DIAMOND, None, [1, 1, 3, 3])["correct"] == 0.0  # no chain, no order
+    assert structure("topological_sort", DIAMOND, None, [1, 2, 3, 3]) == (True, None)  # the head left out
+
+
+@PROPERTY
+@given(n=st.integers(2, 9), p=st.floats(0.1, 0.8), seed=st.integers(0, 2**16))
+def test_a_random_topological_order_passes_and_swapping_an_arc_s_ends_fails(n: int, p: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    graph = nx.relabel_nodes(random_graph("topological_sort", n, p, seed), dict(enumerate(rng.permutation(n))))
+    rank = rng.permutation(n)
+    order = list(nx.lexicographical_topological_sort(graph, key=lambda v: rank[v]))
+    verdict = tie_aware_check("topological_sort", graph, None, chain(order))
+    assert verdict["valid"] and verdict["correct"] == 1.0 and verdict["optimal"], verdict
+    if graph.number_of_edges():
+        u, v = next(iter(graph.edges))
+        swapped = [v if x == u else u if x == v else x for x in order]
+        valid, problem = structure("topological_sort", graph, None, chain(swapped))
+        assert valid is False and "arc(s) run against the order" in problem, problem
+
+
+def test_chain_order_lists_one_chain_and_refuses_anything_else() -> None:
+    assert chain_order([0, 2, 0]).tolist() == [1, 2, 0]
+    assert chain_order([1, 0, 2]) is None and chain_order([0, 1]) is None and chain_order([3, 0]) is None
+
+
+def test_cut_sets_are_unchecked_as_structure_but_compared_with_networkx() -> None:
+    exact = tie_aware_check("articulation_points", BOWTIE, None, {"is_cut": {v: v in (1, 2) for v in BOWTIE}})
+    assert exact == {"valid": None, "problem": UNCHECKED_SET.format("nodes"), "correct": 1.0, "total": None,
+                     "optimum": None, "ratio": None, "optimal": True, "precision": 1.0, "recall": 1.0}
+    half = tie_aware_check("articulation_points", BOWTIE, None, [0, 1, 0, 1, 0])  # flags in node order: 1 and 3
+    assert (half["correct"], half["precision"], half["recall"], half["optimal"]) == (0.6, 0.5, 0.5, False)
+    bridges = tie_aware_check("bridges", BOWTIE, None, {"is_bridge": undirected((0, 1), (2, 3))})
+    assert bridges["valid"] is None and bridges["problem"] == UNCHECKED_SET.format("edges")
+    assert (bridges["correct"], bridges["precision"], bridges["recall"]) == (0.6, 0.5, 0.5)
+    none = tie_aware_check("bridges", BOWTIE, None, {"is_bridge": {}})
+    assert (none["correct"], none["precision"], none["recall"], none["optimal"]) == (0.6, 1.0, 0.0, False)
+
+
+@PROPERTY
+@given(algorithm=st.sampled_from(["articulation_points", "bridges"]), n=st.integers(2, 9), p=st.floats(0.1, 0.8),
+       seed=st.integers(0, 2**16))
+def test_a_cut_set_s_share_right_is_one_minus_its_difference_from_networkx_s(algorithm: str, n: int, p: float,
+                                                                             seed: int) -> None:
+    graph = random_graph(algorithm, n, p, seed)
+    rng = np.random.default_rng(seed)
+    if algorithm == "articulation_points":
+        mine, truth, items = {v for v in graph if rng.random() < 0.3}, set(nx.articulation_points(graph)), n
+        answer = {v: v in mine for v in graph}
+    else:
+        mine = {frozenset(e) for e in graph.edges if rng.random() < 0.3}
+        truth, items = {frozenset(e) for e in nx.bridges(graph)}, graph.number_of_edges()
+        answer = undirected(*map(tuple, mine))
+    verdict = tie_aware_check(algorithm, graph, None, answer)
+    assert verdict["valid"] is None and verdict["optimal"] == (mine == truth)
+    assert verdict["correct"] == pytest.approx(1 - len(mine ^ truth) / items if items else 1.0)
+
+
 # --- arrays --------------------------------------------------------------------------------------
 
 @PROPERTY
@@ -257,6 +397,25 @@ BROKEN = {
     "sort-two-heads": ("insertion_sort", [3, 1, 2], None, [2, 1, 2], "2 nodes point to themselves, not 1"),
     "sort-fork": ("insertion_sort", [3, 1, 2], None, [1, 1, 1], "predecessor of several"),
     "floyd-row": ("floyd_warshall", PATH, None, np.array([[0, 0, 1, 2]] * 4), "rows are not shortest-path trees"),
+    "mst-cycle": ("mst_kruskal", SQUARE, None, undirected((0, 1), (1, 2), (2, 0), (2, 3)),
+                  r"the flagged edges close 1 cycle\(s\) \(e.g. through \d\)"),
+    "mst-not-spanning": ("mst_kruskal", PATH, None, {"in_mst": undirected((1, 2), (2, 3))},
+                         r"1 connected component\(s\) of the graph are not spanned .*\(e.g. the one of 0\)"),
+    "mst-one-way": ("mst_kruskal", PATH, None, one_way(4, (0, 1), (1, 2), (2, 1), (2, 3), (3, 2)),
+                    r"1 edge\(s\) flagged one way only \(e.g. \(0, 1\)\)"),
+    "mst-off-graph": ("mst_kruskal", PATH, None, undirected((0, 1), (1, 2), (2, 3), (0, 3)),
+                      r"^2 flag\(s\) on no edge of the graph \(e.g. \(0, 3\)\)$"),  # the path is still a tree
+    "bridge-off-graph": ("bridges", PATH, None, {"is_bridge": {0: {2: True}}}, r"1 flag\(s\) on no edge.*\(0, 2\)"),
+    "bridge-one-way": ("bridges", PATH, None, {"is_bridge": {2: {1: True}}}, r"flagged one way only \(e.g. \(2, 1\)\)"),
+    "topo-two-ends": ("topological_sort", DIAMOND, None, [1, 1, 3, 3], "2 nodes point to themselves, not 1"),
+    "topo-fork": ("topological_sort", DIAMOND, None, [1, 3, 3, 3], r"1 node\(s\) are the successor of several"),
+    "topo-cycle": ("topological_sort", DIAMOND, None, [1, 0, 3, 3], "lead into a cycle"),
+    "topo-head": ("topological_sort", DIAMOND, None, chain([0, 1, 2, 3]) | {"topo_head": 2},
+                  "the head is 2, but the chain starts at 0"),
+    "topo-head-not-a-node": ("topological_sort", DIAMOND, None, chain([0, 1, 2, 3]) | {"topo_head": 7},
+                             "names something that is not a node"),
+    "topo-backwards": ("topological_sort", DIAMOND, None, [1, 3, 2, 2],
+                       r"1 arc\(s\) run against the order \(e.g. 2 -> 3\)"),
 }
 
 
@@ -276,8 +435,14 @@ def test_answers_in_every_shape_solve_returns_or_a_user_writes() -> None:
         assert structure("bfs", graph, "a", answer) == (True, None)
     grid = nx.grid_2d_graph(1, 3)  # tuple labels
     assert structure("bfs", grid, (0, 0), [(0, 0), (0, 0), (0, 1)]) == (True, None)
-    with pytest.raises(ValueError, match="no structural check for 'mst_kruskal'"):
-        structure("mst_kruskal", graph, None, [])
+    assert structure("bridges", graph, None, {"a": {"b": True}, "b": {"a": True}})[0] is None
+    assert structure("articulation_points", graph, None, np.array([0.0, 1.0, 0.0]))[0] is None
+    with pytest.raises(ValueError, match="the answer flags 'z', which is not a node of the graph"):
+        structure("bridges", graph, None, {"a": {"z": True}})
+    with pytest.raises(ValueError, match=r"expected flags of shape \(3, 3\)"):
+        structure("mst_kruskal", graph, None, [1, 0, 1])
+    with pytest.raises(ValueError, match="no structural check for 'quickselect'"):
+        structure("quickselect", [3, 1, 2], None, 0)
 
 
 # --- building blocks -----------------------------------------------------------------------------

@@ -69,6 +69,14 @@ BAD_INPUTS = {
     "source-for-dfs": ("dfs", nx.DiGraph([(0, 1)]), 0, "dfs takes no source node; leave source out"),
     "dag-with-cycle": ("dag_shortest_paths", nx.DiGraph([(0, 1), (1, 0)]), 0, r"needs a directed acyclic graph, but G "
                                                                              r"has the cycle \[0, 1\]"),
+    "directed-for-kruskal": ("mst_kruskal", _graph([(0, 1), (1, 2)], directed=True), None, r"G\.to_undirected\(\)"),
+    "directed-for-bridges": ("bridges", _graph([(0, 1)], directed=True), None, r"G\.to_undirected\(\)"),
+    "directed-for-cut-nodes": ("articulation_points", _graph([(0, 1)], directed=True), None,
+                               r"articulation_points needs an undirected graph.*G\.to_undirected\(\)"),
+    "undirected-for-topological": ("topological_sort", nx.path_graph(3), None, r"G\.to_directed\(\)"),
+    "topological-with-cycle": ("topological_sort", nx.DiGraph([(0, 1), (1, 2), (2, 1)]), None,
+                               r"topological_sort needs a directed acyclic graph, but G has the cycle \[1, 2\]"),
+    "source-for-topological": ("topological_sort", nx.DiGraph([(0, 1)]), 0, "takes no source node"),
     "not-a-graph": ("bfs", "0 1", 0, r"bfs needs a networkx graph, a torch_geometric Data or an adjacency matrix "
                                      r"\(or a list of them\), got str"),
     "adjacency-with-loops": ("bfs", np.ones((3, 3)), 0, "self-loop at node 0"),

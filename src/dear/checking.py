@@ -1,12 +1,12 @@
 """Is an answer right? Structural validity and tie-aware correctness of a reasoner's answer.
 
-A predicted pointer answer can fail in two ways: it is not an answer at all (a node of a
-shortest-path tree pointing to itself, a cycle of parents), or it is an answer but a wrong one.
-:func:`structure` tells the first; :func:`tie_aware_check` tells both, counting a pointer as
-correct when it is *a* correct choice (any shortest-path parent, any parent along an edge of
-some minimum spanning tree, ...). Comparing with the one answer the exact algorithm happens to
-pick would mark a valid answer wrong wherever lengths or weights tie. References come from
-networkx; no torch, so the checker also backs tests of anything that produces pointers.
+A predicted answer can fail in two ways: it is not an answer at all (a node of a shortest-path
+tree pointing to itself, a cycle of parents, flagged edges closing a cycle), or it is an answer
+but a wrong one. :func:`structure` tells the first; :func:`tie_aware_check` tells both, counting
+a pointer as correct when it is *a* correct choice (any shortest-path parent, any parent along
+an edge of some minimum spanning tree, ...). Comparing with the one answer the exact algorithm
+happens to pick would mark a valid answer wrong wherever lengths or weights tie. References
+come from networkx; no torch, so the checker also backs tests of anything that produces answers.
 
 What a valid answer is, per algorithm (pointers as CLRS-30 writes them):
 
@@ -30,6 +30,19 @@ What a valid answer is, per algorithm (pointers as CLRS-30 writes them):
   correct pointers are a predecessor in some sorted order (equal keys in any order).
 - ``minimum`` (``min``), ``binary_search(_fixed)`` (``return``): one node, always valid; correct
   when its key is the minimum / the smallest key ``>= target`` (the last node if none is).
+- ``mst_kruskal`` (``in_mst``, a mask on edges): read as undirected edges (a flag either way;
+  the two directions must agree), a spanning forest of the graph: graph edges only, no cycle,
+  every connected component spanned (``n - #components`` edges); correct edges lie in some
+  minimum spanning forest.
+- ``topological_sort`` (``topo``: each node's successor, the last node pointing to itself;
+  ``topo_head``: the first node): one chain through all nodes, starting at the head, that every
+  arc ``u -> v`` runs forward along. Any such order is right; ``correct`` is the share of arcs
+  the chain's order respects.
+- ``articulation_points`` (``is_cut``) and ``bridges`` (``is_bridge``): any set of nodes, or of
+  graph edges flagged both ways alike, is well formed, and deciding whether it is the right
+  one *is* solving: :func:`structure` says ``None`` (unchecked) unless an edge flag is off the
+  graph or one-way; :func:`tie_aware_check` compares with networkx's ``articulation_points`` /
+  ``bridges``.
 
 Graphs are read as solved: an undirected edge goes both ways, parallel edges count as the
 lightest one, self-loops are ignored, an edge without a ``weight`` weighs 1, and unweighted
@@ -48,10 +61,14 @@ import numpy as np
 from dear.algorithms import REGISTRY, Algorithm, Answer, get
 from dear.errors import shown
 
-#: The output probe each checked algorithm answers with (every algorithm whose answer has a
-#: structure to check).
-CHECKED: dict[str, str] = {name: r.output for name, r in REGISTRY.items() if r.answer not in (None, Answer.EDGE_SET)}
+#: The (main) output probe each checked algorithm answers with: every algorithm whose answer
+#: the records describe.
+CHECKED: dict[str, str] = {name: r.output for name, r in REGISTRY.items() if r.answer is not None}
 ROOTED_TREES = (Answer.SHORTEST_PATH_TREE, Answer.SPANNING_TREE)
+#: Answers that are sets (a mask on nodes or edges), not pointers.
+SETS = (Answer.MST_EDGES, Answer.CUT_EDGES, Answer.CUT_NODES)
+#: What :func:`structure` says of a well-formed set that only the exact set can judge.
+UNCHECKED_SET = "a set of {} has no structure to check; check=True compares it with the exact set"
 #: Relative tolerance within which path lengths and weights count as tied.
 RTOL = 1e-6
 
@@ -248,19 +265,26 @@ def _some(mask: np.ndarray, what: str, example: Any) -> str:
     return f"{k} {what} (e.g. {example(first)})"
 
 
+def _position(index: dict, label: Any) -> int:
+    """The position of node ``label``, -1 where it is no node."""
+    try:
+        return index.get(label.item() if isinstance(label, (np.generic, np.ndarray)) else label, -1)
+    except (TypeError, ValueError):  # an unhashable label (or a longer array) is no node
+        return -1
+
+
+def _probe_value(probe: str, outputs: Any) -> Any:
+    """``outputs[probe]`` of solve's result, or ``outputs`` when it is the answer itself."""
+    return outputs[probe] if isinstance(outputs, Mapping) and probe in outputs else outputs
+
+
 def _pointer_array(algorithm: str, outputs: Any, nodes: list) -> np.ndarray:
     """The answer as node positions (-1 where a label is not a node): ``outputs`` is solve's
-    result, ``{node: parent}`` (``{i: {j: parent}}`` for floyd_warshall), or labels in node
-    order (rows of them for floyd_warshall)."""
-    probe = CHECKED[algorithm]
-    value = outputs[probe] if isinstance(outputs, Mapping) and probe in outputs else outputs
+    result, ``{node: parent}`` (``{i: {j: parent}}`` for floyd_warshall, ``{node: successor}``
+    for a topological order), or labels in node order (rows of them for floyd_warshall)."""
+    value = _probe_value(CHECKED[algorithm], outputs)
     index = {node: i for i, node in enumerate(nodes)}
-
-    def position(label: Any) -> int:
-        try:
-            return index.get(label.item() if isinstance(label, np.generic) else label, -1)
-        except TypeError:  # an unhashable label is no node
-            return -1
+    position = lambda label: _position(index, label)  # noqa: E731
 
     if isinstance(value, Mapping) and get(algorithm).answer is Answer.ALL_PAIRS_TREES:  # {i: {j: parent}}
         rows = [value.get(node) for node in nodes]
@@ -278,6 +302,53 @@ def _pointer_array(algorithm: str, outputs: Any, nodes: list) -> np.ndarray:
     else:
         shape, flat = (), [value]
     return np.array([position(label) for label in flat], dtype=np.int64).reshape(shape)
+
+
+def _head_position(algorithm: str, outputs: Any, nodes: list) -> int | None:
+    """The position of the node a chain answer names as its first (-1: no node; None: not named,
+    or no such answer): solve's result holds it as a node, the exact run as a one-hot."""
+    probe = REGISTRY[algorithm].head
+    if probe is None or not (isinstance(outputs, Mapping) and probe in outputs):
+        return None
+    value = outputs[probe]
+    if isinstance(value, np.ndarray) and value.shape == (len(nodes),):
+        return int(np.argmax(value))
+    return _position({node: i for i, node in enumerate(nodes)}, value)
+
+
+def _mask_array(algorithm: str, outputs: Any, nodes: list) -> np.ndarray:
+    """A set answer as flags, ``[n]`` on nodes or ``[n, n]`` on node pairs: ``outputs`` is solve's
+    result, ``{node: flag}`` / ``{u: {v: flag}}``, or flags in node order (an ``n x n`` array on
+    edges); a flag is a true value (or a number above 0.5, as CLRS's -1 off the edges is not)."""
+    n = len(nodes)
+    shape = (n,) if get(algorithm).answer is Answer.CUT_NODES else (n, n)
+    value = _probe_value(CHECKED[algorithm], outputs)
+    if not isinstance(value, Mapping):
+        flags = np.asarray(value, dtype=np.float64)
+        if flags.shape != shape:
+            raise ValueError(f"expected flags of shape {shape} (in node order), got {flags.shape}")
+        return flags > 0.5
+    index = {node: i for i, node in enumerate(nodes)}
+    if len(shape) == 1:
+        flagged = [(node,) for node, flag in value.items() if float(flag) > 0.5]
+    else:
+        flagged = [(u, v) for u, row in value.items() for v, flag in row.items() if float(flag) > 0.5]
+    flags = np.zeros(shape, dtype=bool)
+    for key in flagged:
+        at = tuple(_position(index, label) for label in key)
+        stray = [label for label, i in zip(key, at) if i < 0]
+        if stray:
+            raise ValueError(f"the answer flags {shown(stray[0])}, which is not a node of the graph")
+        flags[at] = True
+    return flags
+
+
+def _answer_arrays(algorithm: str, outputs: Any, nodes: list) -> tuple[np.ndarray, int | None]:
+    """The answer on node positions, as :func:`pointer_structure` reads it: pointers or flags,
+    and the first node a chain names."""
+    if get(algorithm).answer in SETS:
+        return _mask_array(algorithm, outputs, nodes), None
+    return _pointer_array(algorithm, outputs, nodes), _head_position(algorithm, outputs, nodes)
 
 
 def _tree_problems(pointer: np.ndarray, root: int, reach: np.ndarray, edges: Edges, nodes: list | None,
@@ -311,19 +382,27 @@ def _tree_problems(pointer: np.ndarray, root: int, reach: np.ndarray, edges: Edg
 
 
 def pointer_structure(algorithm: str, edges: Edges | None, source: int | None, pointer: np.ndarray,
-                      nodes: list | None = None) -> tuple[bool, str | None]:
-    """Structural validity of an answer given as node positions (see the module docstring);
-    ``edges`` is the graph (None for array algorithms), ``source`` the source's position."""
+                      nodes: list | None = None, *, head: int | None = None) -> tuple[bool | None, str | None]:
+    """Structural validity of an answer given on node positions (see the module docstring):
+    ``pointer`` holds node positions, or flags for a set (``[n]`` on nodes, ``[n, n]`` on node
+    pairs); ``edges`` is the graph (None for array algorithms), ``source`` the source's position,
+    ``head`` the position a chain answer names as its first node (None: not named). ``valid``
+    is None, with :data:`UNCHECKED_SET` as the problem, for a well-formed set that only the exact
+    set can judge."""
+    answer = _checked(algorithm).answer
+    if answer in SETS:
+        return _set_structure(answer, edges, np.asarray(pointer, dtype=np.float64) > 0.5, nodes)
     pointer = np.asarray(pointer, dtype=np.int64)
     n = edges.num_nodes if edges is not None else (len(nodes) if nodes is not None else pointer.size)
-    if (pointer < 0).any() or (pointer >= n).any():
+    if (pointer < 0).any() or (pointer >= n).any() or (head is not None and not 0 <= head < n):
         return False, "the answer names something that is not a node"
-    answer = _checked(algorithm).answer
     if answer in (Answer.MINIMUM, Answer.SEARCH):
         return True, None
     if answer is Answer.SORTED_CHAIN:
-        return _chain_problem(pointer, nodes)
-    if answer in ROOTED_TREES:
+        problems = _chain_problems(pointer, nodes, "predecessor")
+    elif answer is Answer.TOPOLOGICAL_ORDER:
+        problems = _order_problems(pointer, head, edges, nodes)
+    elif answer in ROOTED_TREES:
         problems = _tree_problems(pointer, source, reachable(edges, source), edges, nodes)
     elif answer is Answer.ALL_PAIRS_TREES:
         problems = []
@@ -387,8 +466,9 @@ def _forest_problems(pointer: np.ndarray, tree: np.ndarray | None, edges: Edges,
     return problems
 
 
-def _chain_problem(pointer: np.ndarray, nodes: list | None) -> tuple[bool, str | None]:
-    """Is ``pointer`` one chain (each node the predecessor of at most one, one head)?"""
+def _chain_problems(pointer: np.ndarray, nodes: list | None, role: str) -> list[str]:
+    """What keeps ``pointer`` from being one chain: each node the ``role`` (predecessor or
+    successor) of at most one, one end pointing to itself, no cycle."""
     n = pointer.size
     heads = np.flatnonzero(pointer == np.arange(n))
     problems = []
@@ -396,10 +476,96 @@ def _chain_problem(pointer: np.ndarray, nodes: list | None) -> tuple[bool, str |
         problems.append(f"{heads.size} nodes point to themselves, not 1")
     counts = np.bincount(pointer[pointer != np.arange(n)], minlength=n)
     if (counts > 1).any():
-        problems.append(_some(counts > 1, "node(s) are the predecessor of several", lambda i: _label(nodes, i)))
+        problems.append(_some(counts > 1, f"node(s) are the {role} of several", lambda i: _label(nodes, i)))
     if heads.size >= 1 and (pointer_roots(pointer) < 0).any():
         problems.append(_some(pointer_roots(pointer) < 0, "node(s) lead into a cycle", lambda i: _label(nodes, i)))
-    return (not problems), ("; ".join(problems) or None)
+    return problems
+
+
+def _chain_ranks(pointer: np.ndarray) -> np.ndarray:
+    """Each node's place in one chain of successor pointers (the last pointing to itself)."""
+    n = pointer.size
+    return n - 1 - path_sums(pointer, np.ones(n)).astype(np.int64)
+
+
+def chain_order(pointer: Any) -> np.ndarray | None:
+    """The nodes of one chain of successor pointers (the last pointing to itself), first to
+    last; None when ``pointer`` is not one chain through every node."""
+    pointer = np.asarray(pointer, dtype=np.int64)
+    if (pointer < 0).any() or (pointer >= pointer.size).any() or _chain_problems(pointer, None, "successor"):
+        return None
+    return np.argsort(_chain_ranks(pointer))
+
+
+def _order_problems(pointer: np.ndarray, head: int | None, edges: Edges, nodes: list | None) -> list[str]:
+    """What keeps ``pointer`` (successors) and ``head`` from being a topological order of ``edges``."""
+    problems = _chain_problems(pointer, nodes, "successor")
+    if problems:
+        return problems
+    rank = _chain_ranks(pointer)
+    first = int(np.argmin(rank))
+    name = lambda i: _label(nodes, i)  # noqa: E731
+    if head is not None and head != first:
+        problems.append(f"the head is {name(head)}, but the chain starts at {name(first)}")
+    back = rank[edges.senders] > rank[edges.receivers]
+    if back.any():
+        problems.append(_some(back, "arc(s) run against the order",
+                              lambda k: f"{name(edges.senders[k])} -> {name(edges.receivers[k])}"))
+    return problems
+
+
+def _set_structure(answer: Answer, edges: Edges, flags: np.ndarray,
+                   nodes: list | None) -> tuple[bool | None, str | None]:
+    """A set of nodes is always well formed; flags on node pairs must lie on the graph's edges,
+    both directions alike, and an MST's must make a spanning forest."""
+    if answer is Answer.CUT_NODES:
+        return None, UNCHECKED_SET.format("nodes")
+    problems = _edge_flag_problems(edges, flags, nodes)
+    if answer is Answer.MST_EDGES:
+        problems += _spanning_forest_problems(edges, flags, nodes)
+    if problems:
+        return False, "; ".join(problems)
+    return (True, None) if answer is Answer.MST_EDGES else (None, UNCHECKED_SET.format("edges"))
+
+
+def _edge_flag_problems(edges: Edges, flags: np.ndarray, nodes: list | None) -> list[str]:
+    """Flags on pairs that are no edge, and edges flagged one way only."""
+    n = edges.num_nodes
+    on_graph = np.zeros((n, n), dtype=bool)
+    on_graph[edges.senders, edges.receivers] = True
+    pair = lambda k: f"({_label(nodes, k // n)}, {_label(nodes, k % n)})"  # noqa: E731
+    problems = []
+    stray = flags & ~on_graph
+    if stray.any():
+        problems.append(_some(stray.ravel(), "flag(s) on no edge of the graph", pair))
+    one_way = flags & on_graph & ~flags.T
+    if one_way.any():
+        problems.append(_some(one_way.ravel(), "edge(s) flagged one way only", pair))
+    return problems
+
+
+def _flagged_arcs(edges: Edges, flags: np.ndarray) -> np.ndarray:
+    """Per arc: is its edge flagged, either way (an undirected reading of the flags)?"""
+    return flags[edges.senders, edges.receivers] | flags[edges.receivers, edges.senders]
+
+
+def _spanning_forest_problems(edges: Edges, flags: np.ndarray, nodes: list | None) -> list[str]:
+    """What keeps the flagged graph edges (read undirected) from being a spanning forest."""
+    n = edges.num_nodes
+    picked = _flagged_arcs(edges, flags)
+    forest = Edges.of(n, edges.senders[picked], edges.receivers[picked])
+    mine, whole = components(forest), components(edges)
+    problems = []
+    cycles = int(picked.sum()) // 2 - (n - np.unique(mine).size)  # edges beyond a forest of its components
+    if cycles > 0:
+        u = nx.find_cycle(forest.digraph().to_undirected())[0][0]
+        problems.append(f"the flagged edges close {cycles} cycle(s) (e.g. through {_label(nodes, u)})")
+    parts = np.unique(np.stack([whole, mine]), axis=1)[0]  # a graph component per part of it the flags leave
+    split = np.bincount(parts, minlength=n) > 1
+    if split.any():
+        problems.append(_some(split, "connected component(s) of the graph are not spanned by the flagged edges",
+                              lambda i: f"the one of {_label(nodes, i)}"))
+    return problems
 
 
 # --- the public checks --------------------------------------------------------------------------
@@ -428,9 +594,11 @@ def _source(algorithm: str, nodes: list, source: Any) -> int | None:
     return nodes.index(source)
 
 
-def structure(algorithm: str, data: Any, source: Any, outputs: Any) -> tuple[bool, str | None]:
+def structure(algorithm: str, data: Any, source: Any, outputs: Any) -> tuple[bool | None, str | None]:
     """``(valid, problem)``: is ``outputs`` (solve's result, or the answer itself as labels in
-    node order or ``{node: parent}``) an answer of ``algorithm`` on ``data`` at all?
+    node order, ``{node: parent}``, or flags: ``{node: flag}``, ``{u: {v: flag}}``) an answer of
+    ``algorithm`` on ``data`` at all? ``valid`` is None for a well-formed set (see
+    :func:`pointer_structure`).
 
     ``data``: a networkx graph (``source`` a node; None: the first node, as :func:`dear.solve`)
     or the keys of an array algorithm.
@@ -441,16 +609,18 @@ def structure(algorithm: str, data: Any, source: Any, outputs: Any) -> tuple[boo
         nodes = list(range(key.size))
         return pointer_structure(algorithm, None, None, _pointer_array(algorithm, outputs, nodes), nodes)
     edges, nodes = graph_edges(data, weighted=record.inputs.weighted)
-    return pointer_structure(algorithm, edges, _source(algorithm, nodes, source),
-                             _pointer_array(algorithm, outputs, nodes), nodes)
+    answer, head = _answer_arrays(algorithm, outputs, nodes)
+    return pointer_structure(algorithm, edges, _source(algorithm, nodes, source), answer, nodes, head=head)
 
 
 def tie_aware_check(algorithm: str, data: Any, source: Any, outputs: Any, *, rtol: float = RTOL) -> dict:
     """How right ``outputs`` is, ties allowed: ``valid``/``problem`` (:func:`structure`),
     ``correct`` (share of nodes, or of node pairs for floyd_warshall, whose pointer is a correct
-    choice), ``total``/``optimum``/``ratio`` (the answer's tree weight or summed path lengths
-    against the best, for trees; None otherwise or when invalid) and ``optimal`` (a best
-    answer: the optimum reached, sorted, the right partition, ...)."""
+    choice; of flagged edges in some minimum spanning forest; of arcs a topological order
+    respects; of nodes or edges a cut set classifies right, with its ``precision`` and
+    ``recall``), ``total``/``optimum``/``ratio`` (the answer's tree or forest weight or summed
+    path lengths against the best, for trees; None otherwise or when invalid) and ``optimal``
+    (a best answer: the optimum reached, sorted, the right partition, the exact cut set, ...)."""
     valid, problem = structure(algorithm, data, source, outputs)
     result: dict[str, Any] = {"valid": valid, "problem": problem, "correct": 0.0, "total": None,
                               "optimum": None, "ratio": None, "optimal": False}
@@ -462,7 +632,13 @@ def tie_aware_check(algorithm: str, data: Any, source: Any, outputs: Any, *, rto
         pointer = _pointer_array(algorithm, outputs, nodes)
         return result | _array_check(answer, key, target, pointer, valid)
     edges, nodes = graph_edges(data, weighted=record.inputs.weighted)
-    pointer = _pointer_array(algorithm, outputs, nodes)
+    pointer, _ = _answer_arrays(algorithm, outputs, nodes)
+    if answer is Answer.MST_EDGES:
+        return result | _forest_check(edges, pointer, valid, rtol)
+    if answer in SETS:
+        return result | _cut_check(answer, edges, pointer, valid)
+    if answer is Answer.TOPOLOGICAL_ORDER:
+        return result | _order_check(edges, pointer, valid)
     idx = np.arange(len(nodes))
     safe = np.where(pointer < 0, idx if pointer.ndim == 1 else idx[None, :], pointer)
     if answer in ROOTED_TREES:
@@ -497,14 +673,61 @@ def tie_aware_check(algorithm: str, data: Any, source: Any, outputs: Any, *, rto
             correct = np.where(roots == idx, pointer == idx, along)
         total = optimum = None
         result["optimal"] = bool(valid and correct.all()) if answer is Answer.COMPONENT_ROOTS else valid
-    result["correct"] = float(np.mean(correct)) if np.size(correct) else 1.0
+    result["correct"] = _share(correct)
     if optimum is not None:
-        result["optimum"] = float(optimum)
-        result["total"] = total
-        if total is not None:
-            result["ratio"] = total / optimum if optimum > 0 else 1.0
-            result["optimal"] = bool(result["ratio"] <= 1 + rtol)
+        result |= _against_optimum(total, optimum, rtol)
     return result
+
+
+def _share(right: np.ndarray) -> float:
+    """The share of true entries (1 when there are none to judge)."""
+    return float(np.mean(right)) if np.size(right) else 1.0
+
+
+def _against_optimum(total: float | None, optimum: float, rtol: float) -> dict:
+    """An answer's weight or length (None when it is no answer) against the best."""
+    result: dict[str, Any] = {"total": total, "optimum": float(optimum)}
+    if total is not None:
+        result["ratio"] = total / optimum if optimum > 0 else 1.0
+        result["optimal"] = bool(result["ratio"] <= 1 + rtol)
+    return result
+
+
+def _forest_check(edges: Edges, flags: np.ndarray, valid: bool | None, rtol: float) -> dict:
+    """A minimum spanning forest's edges: the share of flagged edges that lie in some minimum
+    spanning forest, and the flagged forest's weight against the minimum."""
+    picked = _flagged_arcs(edges, flags) & (edges.senders < edges.receivers)  # each edge once
+    optimum = nx.minimum_spanning_tree(edges.digraph().to_undirected()).size("weight")
+    total = float(edges.weights[picked].sum()) if valid else None
+    return {"correct": _share(in_some_mst(edges, rtol)[picked])} | _against_optimum(total, optimum, rtol)
+
+
+def _cut_check(answer: Answer, edges: Edges, flags: np.ndarray, valid: bool | None) -> dict:
+    """A cut set against networkx's articulation points or bridges: the share of nodes (graph
+    edges) classified right, precision, recall, and whether it is the exact set."""
+    graph = edges.digraph().to_undirected()
+    if answer is Answer.CUT_NODES:
+        mine, truth = flags, np.isin(np.arange(edges.num_nodes), list(nx.articulation_points(graph)))
+    else:
+        bridges = np.zeros(flags.shape, dtype=bool)
+        for u, v in nx.bridges(graph):
+            bridges[u, v] = bridges[v, u] = True
+        once = edges.senders < edges.receivers
+        mine, truth = _flagged_arcs(edges, flags)[once], bridges[edges.senders[once], edges.receivers[once]]
+    hits = int((mine & truth).sum())
+    return {"correct": _share(mine == truth), "precision": hits / int(mine.sum()) if mine.any() else 1.0,
+            "recall": hits / int(truth.sum()) if truth.any() else 1.0,
+            "optimal": valid is not False and bool(np.array_equal(mine, truth))}
+
+
+def _order_check(edges: Edges, pointer: np.ndarray, valid: bool | None) -> dict:
+    """Any topological order is right: the share of arcs the chain's order respects (0 when
+    ``topo`` is no chain through every node), optimal when valid."""
+    order = chain_order(pointer)
+    if order is None:
+        return {"correct": 0.0, "optimal": False}
+    rank = np.argsort(order)
+    return {"correct": _share(rank[edges.senders] < rank[edges.receivers]), "optimal": bool(valid)}
 
 
 def _arc_weights(edges: Edges, arc: np.ndarray) -> np.ndarray:
@@ -609,5 +832,5 @@ def _array_check(answer: Answer, key: np.ndarray, target: float | None, pointer:
     return {"correct": float(correct.mean()), "optimal": optimal}
 
 
-__all__ = ["CHECKED", "RTOL", "Edges", "graph_edges", "in_some_mst", "pointer_structure", "structure",
-           "tie_aware_check"]
+__all__ = ["CHECKED", "RTOL", "SETS", "UNCHECKED_SET", "Edges", "chain_order", "graph_edges", "in_some_mst",
+           "pointer_structure", "structure", "tie_aware_check"]

@@ -196,7 +196,7 @@ register(Algorithm(
     # CLRS's TopoSampler: DAGs with p = 0.5.
     # The order's pointers link nodes that need not share an edge: decoded over every pair.
     inputs=GraphInputs(directed=True, weighted=False, acyclic=True, source=False, p=(0.5,), complete=True),
-    answer=None,  # a linked list in topological order: no Answer describes it yet
+    answer=Answer.TOPOLOGICAL_ORDER,  # topo: each node's successor; topo_head: the first
     t_grows=True,
     clrs="topological_sort",
 ))
@@ -215,7 +215,7 @@ register(Algorithm(
         "time": (H, G, SC),
     },
     inputs=_LOWLINK_INPUTS,
-    answer=None,  # a set of nodes: no Answer describes it yet
+    answer=Answer.CUT_NODES,
     t_grows=True,
     clrs="articulation_points",
 ))
@@ -233,7 +233,7 @@ register(Algorithm(
         "time": (H, G, SC),
     },
     inputs=_LOWLINK_INPUTS,
-    answer=Answer.EDGE_SET,
+    answer=Answer.CUT_EDGES,
     t_grows=True,
     clrs="bridges",
 ))

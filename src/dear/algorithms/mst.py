@@ -167,7 +167,7 @@ register(Algorithm(
     },
     # CLRS's MSTSampler: sparse graphs, as Kruskal records an n x n hint per union-find step.
     inputs=GraphInputs(directed=False, weighted=True, source=False, p=(0.2,), clrs_p=0.2),
-    answer=Answer.EDGE_SET,
+    answer=Answer.MST_EDGES,
     t_grows=False,
     clrs="mst_kruskal",
     clrs_samples_per_s=(2137, 83),

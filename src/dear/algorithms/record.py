@@ -15,7 +15,7 @@ from typing import Any, Callable, Final, Mapping, Protocol
 
 import numpy as np
 
-from dear.algorithms.spec import AlgorithmSpec, Location, Stage
+from dear.algorithms.spec import POINTER_TYPES, AlgorithmSpec, Location, Stage, Type
 from dear.errors import shown
 
 
@@ -87,7 +87,10 @@ class Answer(enum.Enum):
     COMPONENT_TREES = "one tree per strongly connected component"
     COMPONENT_ROOTS = "each node pointing to its component's root"
     ALL_PAIRS_TREES = "one shortest-path tree per node"
-    EDGE_SET = "a set of edges"
+    MST_EDGES = "the edges of a minimum spanning forest"
+    CUT_EDGES = "the edges whose removal disconnects their component"
+    CUT_NODES = "the nodes whose removal disconnects their component"
+    TOPOLOGICAL_ORDER = "a chain through every node in an order every arc respects"
     SORTED_CHAIN = "a chain through the keys in sorted order"
     MINIMUM = "the node of the smallest key"
     SEARCH = "the node of the smallest key >= target"
@@ -108,7 +111,7 @@ class Algorithm:
         kernel: the reference implementation, ``(A[, s])`` or ``(key[, target])``.
         specs: ``probe -> (stage, location, type)`` in CLRS-30's vocabulary.
         inputs: the input distribution and validity (graph or array).
-        answer: the structure of a valid answer (its output probe's meaning; None: unchecked).
+        answer: the structure of a valid answer (the meaning of its output probes; None: unchecked).
         t_grows: whether the number of steps T grows with n on its inputs (issue 5's targets).
         steps: T in closed form from an edge list, for sizes where the exact run is too dense.
         clrs: the CLRS-30 algorithm whose sampler and reference data it follows.
@@ -148,9 +151,17 @@ class Algorithm:
 
     @property
     def output(self) -> str:
-        """The answer's probe (for algorithms with one output, as every checked one has)."""
-        (name,) = (k for k, (stage, _, _) in self.specs.items() if stage == Stage.OUTPUT)
-        return name
+        """The answer's main probe: its first output probe, as declared (the only one but for
+        chains that also name their first node, see :attr:`head`)."""
+        return next(iter(self.probes(Stage.OUTPUT)))
+
+    @property
+    def head(self) -> str | None:
+        """The one-node output naming where a pointer answer's chain starts (topological
+        sort's ``topo_head``), declared after :attr:`output`; None where there is none."""
+        if self.specs[self.output][2] not in POINTER_TYPES:
+            return None
+        return next((k for k, (_, _, kind) in self.probes(Stage.OUTPUT).items() if kind == Type.MASK_ONE), None)
 
     @property
     def edge_hints(self) -> bool:

@@ -4,7 +4,7 @@ and the answer as a networkx graph.
 The model answers in node positions; a user gave node labels (strings, tuples, ...), so every
 per-node output is a ``{node: value}`` dict (``{node: parent}`` for pointers, ``{node: bool}``
 for masks), edge outputs ``{u: {v: value}}``, and a one-node output the node itself. Arrays of
-keys keep arrays (a position is their node).
+keys keep arrays (a position is their node). A topological order is also listed as its nodes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 
 from dear.algorithms import Answer, get
-from dear.checking import Edges, path_sums, pointer_roots
+from dear.checking import Edges, chain_order, path_sums, pointer_roots
 from dear.solve.convert import Problem
 from dear.specs import POINTER_TYPES, SPECS, Location, Type
 
@@ -144,6 +144,19 @@ def distances(algorithm: str, outputs: dict[str, np.ndarray], edge_index: np.nda
     return {nodes[i]: keyed(tree_lengths(rows[i], i, problem.arcs)) for i in range(len(nodes))}
 
 
+def topological_order(algorithm: str, outputs: dict[str, np.ndarray], problem: Problem) -> list | None:
+    """The nodes in the order a topological answer lists them, first to last (None for other
+    answers, and where its pointers are no chain from its first node: the model's own answer,
+    unrepaired)."""
+    record = get(algorithm)
+    if record.answer is not Answer.TOPOLOGICAL_ORDER:
+        return None
+    order = chain_order(outputs[record.output])
+    if order is None or order[0] != int(np.argmax(outputs[record.head])):
+        return None
+    return [problem.nodes[i] for i in order.tolist()]
+
+
 def _by_node(value: Any, nodes: list) -> Any:
     """A result entry keyed by node (arrays of array algorithms are in node order)."""
     if isinstance(value, Mapping) or not isinstance(value, np.ndarray):
@@ -157,11 +170,12 @@ def _by_node(value: Any, nodes: list) -> Any:
 
 def answer_graph(algorithm: str, result: dict, problem: Problem) -> nx.DiGraph:
     """The answer as a networkx ``DiGraph`` on the input's nodes: a tree edge ``parent -> node``
-    per pointer (with the input's ``weight`` where it has that edge), the union of the rows'
-    trees for all-pairs pointers (each edge with the ``roots`` whose tree holds it), the edges
-    an edge mask marks; per-node outputs (``pi``, ``distance``, ...) and an array's ``key`` as
-    node attributes, a one-node output marked ``True`` on its node; the rest of the result
-    (algorithm, model, source, valid, diagnostics, ...) as graph attributes."""
+    per pointer (``node -> successor`` along a topological order; with the input's ``weight``
+    where it has that edge), the union of the rows' trees for all-pairs pointers (each edge with
+    the ``roots`` whose tree holds it), the edges an edge mask marks (both ways for an undirected
+    edge); per-node outputs (``pi``, ``is_cut``, ``distance``, ...) and an array's ``key`` as node
+    attributes, a one-node output marked ``True`` on its node; the rest of the result
+    (algorithm, model, source, valid, order, diagnostics, ...) as graph attributes."""
     nodes = problem.nodes
     answer = nx.DiGraph()
     answer.add_nodes_from(nodes)
@@ -170,6 +184,7 @@ def answer_graph(algorithm: str, result: dict, problem: Problem) -> nx.DiGraph:
     probes = {name: spec for name, spec in SPECS[algorithm].items() if spec[0] == "output" and name in result}
     answer.graph.update({k: v for k, v in result.items() if k not in probes and k != "distance"})
     graph = problem.graph
+    forward = get(algorithm).answer is Answer.TOPOLOGICAL_ORDER  # its pointers name the next node
 
     def weight(u: Any, v: Any) -> dict:
         if graph is None or not graph.has_edge(u, v):
@@ -186,7 +201,8 @@ def answer_graph(algorithm: str, result: dict, problem: Problem) -> nx.DiGraph:
         elif location == Location.NODE:
             nx.set_node_attributes(answer, value, name)
             if kind in POINTER_TYPES:
-                answer.add_edges_from((p, v, weight(p, v)) for v, p in value.items() if p != v)
+                arcs = [(v, p) if forward else (p, v) for v, p in value.items() if p != v]
+                answer.add_edges_from((u, v, weight(u, v)) for u, v in arcs)
         elif kind in POINTER_TYPES:  # all pairs: row i is the tree rooted at i
             nx.set_node_attributes(answer, value, name)
             for root, row in value.items():
@@ -203,4 +219,5 @@ def answer_graph(algorithm: str, result: dict, problem: Problem) -> nx.DiGraph:
     return answer
 
 
-__all__ = ["answer_graph", "dense_edges", "distances", "keyed_outputs", "readable_outputs", "tree_lengths"]
+__all__ = ["answer_graph", "dense_edges", "distances", "keyed_outputs", "readable_outputs", "topological_order",
+           "tree_lengths"]

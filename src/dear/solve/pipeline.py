@@ -18,7 +18,7 @@ from torch_geometric.data import Batch
 from dear.checking import CHECKED, tie_aware_check
 from dear.config import TrainConfig
 from dear.data.trajectory import Trajectory
-from dear.solve.answer import answer_graph, distances, keyed_outputs, readable_outputs
+from dear.solve.answer import answer_graph, distances, keyed_outputs, readable_outputs, topological_order
 from dear.solve.check import checked_outputs
 from dear.solve.convert import Problem, batch_of, is_batch, problem_of, problems_of
 from dear.solve.run import GraphRun, load_model, run_graphs
@@ -50,11 +50,14 @@ def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *
     pointers, ``{node: bool}`` for masks, ``{u: {v: value}}`` on edges, the node itself for a
     one-node answer; arrays in key order for array algorithms); ``distance`` for
     shortest-path algorithms (``{node: length}`` along the returned tree, with the graph's own
-    weights, for the nodes it reaches); ``valid``, ``repaired`` and ``problem``: every pointer
-    answer is checked for structure (:mod:`dear.checking`: a tree over the nodes the source
-    reaches, a DFS forest, ...) and, where the model's is none, replaced by the valid answer
-    its scores like best (:func:`dear.solve.repair.repair`), ``problem`` saying what was wrong;
-    with ``repair=False`` the model's own answer comes back with ``valid: False``. Also the
+    weights, for the nodes it reaches); ``order`` for a topological sort (its nodes, first to
+    last); ``valid``, ``repaired`` and ``problem``: every answer is checked for structure
+    (:mod:`dear.checking`: a tree over the nodes the source reaches, a DFS forest, a spanning
+    forest's edges, a topological order, ...) and, where the model's is none, replaced by the
+    valid answer its scores like best (:func:`dear.solve.repair.repair`), ``problem`` saying
+    what was wrong; with ``repair=False`` the model's own answer comes back with ``valid:
+    False``. A set of cut nodes or bridges is well formed whatever it holds (``valid: None``;
+    ``check`` compares it with the exact set). Also the
     solver ``diagnostics`` (DEAR: iterations, residual, converged, tol), ``converged`` (False
     when a DEAR solve stopped above its tolerance, also raised as a
     :class:`NotConvergedWarning`) and, with ``check``, the ``exact`` outputs, the fraction of
@@ -91,9 +94,9 @@ def _result(algorithm: str, model: str, config: TrainConfig, problem: Problem, b
     keyed = problem.graph is not None
     result: dict[str, Any] = {"algorithm": algorithm, "model": model, "source": problem.source}
     result |= keyed_outputs(algorithm, outputs, edge_index, problem) if keyed else readable
-    distance = distances(algorithm, outputs, edge_index, problem)
-    if distance is not None:
-        result["distance"] = distance
+    claims = {"distance": distances(algorithm, outputs, edge_index, problem),
+              "order": topological_order(algorithm, outputs, problem)}
+    result |= {key: value for key, value in claims.items() if value is not None}
     result |= verdict
     diagnostics = run.diagnostics
     result["diagnostics"] = diagnostics | ({"tol": config.eval_tol} if "converged" in diagnostics else {})

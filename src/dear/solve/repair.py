@@ -1,15 +1,16 @@
 """Repair: the valid answer a model's scores like best, where its own answer is no answer.
 
 A reasoner's pointers need not form a tree; the scores behind them still rank every candidate
-parent, so the best-scoring *valid* answer (a spanning arborescence, a DFS forest, one chain)
-is a maximum arborescence problem: Chu–Liu/Edmonds in Tarjan's ``O(E log V)`` form, compiled
-with numba, milliseconds on 10⁴ nodes.
+parent, so the best-scoring *valid* answer (a spanning arborescence, a DFS forest) is a maximum
+arborescence problem: Chu–Liu/Edmonds in Tarjan's ``O(E log V)`` form, compiled with numba,
+milliseconds on 10⁴ nodes. Edge flags rank edges the same way: a maximum spanning forest.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+import networkx as nx
 import numba
 import numpy as np
 
@@ -172,18 +173,26 @@ def _scorer(scores: np.ndarray, edge_index: np.ndarray, n: int) -> Callable[[np.
     return score
 
 
-def repair(algorithm: str, edges: Edges, source: int | None, scores: Any, edge_index: np.ndarray) -> np.ndarray | None:
+def repair(algorithm: str, edges: Edges, source: int | None, scores: Any, edge_index: np.ndarray,
+           first: np.ndarray | None = None) -> np.ndarray | None:
     """The structurally valid answer the model's scores like best (None: no repair for
-    ``algorithm``). Trees: the maximum spanning arborescence over the pointer logits, rooted at
-    the source, on the graph's edges among the nodes it reaches (a node's logits are only
-    shifted by its softmax normaliser, the same in every tree, so this is also the most
-    probable tree); dfs: one per DFS tree, under a virtual root; scc: one per component, the
-    root where the model's self-pointer scores best; floyd_warshall: row by row; insertion
-    sort: a chain grown greedily from the predicted first element (the best chain is a
-    travelling-salesman problem)."""
+    ``algorithm``); ``first``: the scores of the node a chain starts at, where the answer names
+    it. Trees: the maximum spanning arborescence over the pointer logits, rooted at the source,
+    on the graph's edges among the nodes it reaches (a node's logits are only shifted by its
+    softmax normaliser, the same in every tree, so this is also the most probable tree); dfs:
+    one per DFS tree, under a virtual root; scc: one per component, the root where the model's
+    self-pointer scores best; floyd_warshall: row by row. Chains are grown greedily (the best
+    chain is a travelling-salesman problem): insertion sort from the predicted first element,
+    appending the unused element most likely to follow; a topological order (successor
+    pointers) from the best-scoring node without predecessors, appending the best-scoring
+    successor among the nodes whose predecessors are all placed. Edge flags ``[n, n]`` (both
+    directions of an edge alike, an edge scored by the mean of its two logits): an MST's, the
+    maximum spanning forest; bridges', the edges of positive score (the model's own flags where
+    both directions agree, no flag off the graph). A set of nodes is always well formed."""
     answer = get(algorithm).answer
     if answer is Answer.SORTED_CHAIN:
-        return _greedy_chain(scores["log_perm"], scores["first"])
+        n = scores["first"].size  # log_perm[j, i]: "i precedes j", any keys in any order
+        return _chain(_greedy_order(scores["first"], scores["log_perm"].T, Edges.of(n, [], [])), successors=False)
     n = edges.num_nodes
     idx = np.arange(n)
     if answer is Answer.ALL_PAIRS_TREES:  # scores [E, n]: "Pi[i, j] = k" at batch edge (i, j), column k
@@ -191,9 +200,17 @@ def repair(algorithm: str, edges: Edges, source: int | None, scores: Any, edge_i
         at[edge_index[0], edge_index[1]] = np.arange(edge_index.shape[1])
         return np.stack([_rooted_tree(edges, i, scores[at[i, edges.receivers], edges.senders], unreachable_to_root=True)
                          for i in range(n)])
+    if answer is Answer.TOPOLOGICAL_ORDER:  # "topo[u] = v" at batch edge (v, u): sender v, receiver u
+        follow = np.full((n, n), -np.inf)
+        follow[edge_index[1], edge_index[0]] = scores
+        return _chain(_greedy_order(np.asarray(first, dtype=np.float64), follow, edges), successors=True)
     score = _scorer(np.asarray(scores, dtype=np.float64), edge_index, n)
     if answer in ROOTED_TREES:
         return _rooted_tree(edges, source, score(edges.senders, edges.receivers))
+    if answer is Answer.MST_EDGES:
+        return _max_spanning_forest(edges, _edge_scores(edges, score))
+    if answer is Answer.CUT_EDGES:
+        return _flags(edges, _edge_scores(edges, score) > 0)
     if answer is Answer.DFS_FOREST:
         tree = dfs_trees(edges)
         roots = np.flatnonzero(tree == idx)
@@ -232,19 +249,57 @@ def _rooted_tree(edges: Edges, root: int, arc_scores: np.ndarray, unreachable_to
     return pointer
 
 
-def _greedy_chain(log_perm: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """A predecessor chain: from the most likely first element, append the unused element most
-    likely to follow (``log_perm[i, j]``: log-probability that ``j`` precedes ``i``)."""
+def _greedy_order(first: np.ndarray, follow: np.ndarray, edges: Edges) -> np.ndarray:
+    """Nodes in the order a greedy decoder places them: the best ``first``, then each time the
+    unplaced node ``follow[last, node]`` scores best after the last one, among the nodes whose
+    predecessors along ``edges`` are all placed (no edges: any node)."""
     n = first.size
-    pointer = np.arange(n)
-    used = np.zeros(n, dtype=bool)
-    tail = int(np.argmax(first))
-    used[tail] = True
-    for _ in range(n - 1):
-        follow = np.where(used, -np.inf, log_perm[:, tail])
-        nxt = int(np.argmax(follow))
-        pointer[nxt], used[nxt], tail = tail, True, nxt
+    waiting = np.bincount(edges.receivers, minlength=n)
+    indptr, after = edges.out_neighbours()
+    placed = np.zeros(n, dtype=bool)
+    order = np.empty(n, dtype=np.int64)
+    rating = first
+    for k in range(n):
+        candidates = np.flatnonzero(~placed & (waiting == 0))
+        last = int(candidates[np.argmax(rating[candidates])])
+        order[k], placed[last] = last, True
+        waiting[after[indptr[last]:indptr[last + 1]]] -= 1
+        rating = follow[last]
+    return order
+
+
+def _chain(order: np.ndarray, successors: bool) -> np.ndarray:
+    """Pointers along ``order``: each node's successor (the last to itself) or predecessor (the
+    first to itself)."""
+    pointer = np.arange(order.size)
+    if successors:
+        pointer[order[:-1]] = order[1:]
+    else:
+        pointer[order[1:]] = order[:-1]
     return pointer
+
+
+def _edge_scores(edges: Edges, score: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per arc, its edge's score: the mean of the logits of its two directions."""
+    return (score(edges.senders, edges.receivers) + score(edges.receivers, edges.senders)) / 2
+
+
+def _flags(edges: Edges, picked: np.ndarray) -> np.ndarray:
+    """``[n, n]`` flags on the picked arcs."""
+    flags = np.zeros((edges.num_nodes, edges.num_nodes), dtype=bool)
+    flags[edges.senders[picked], edges.receivers[picked]] = True
+    return flags
+
+
+def _max_spanning_forest(edges: Edges, arc_scores: np.ndarray) -> np.ndarray:
+    """``[n, n]`` flags on the spanning forest of largest total score (networkx's Kruskal)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(range(edges.num_nodes))
+    graph.add_weighted_edges_from(zip(edges.senders.tolist(), edges.receivers.tolist(), arc_scores.tolist()))
+    flags = np.zeros((edges.num_nodes, edges.num_nodes), dtype=bool)
+    for u, v in nx.maximum_spanning_edges(graph, data=False):
+        flags[u, v] = flags[v, u] = True
+    return flags
 
 
 __all__ = ["max_arborescence", "repair"]
