@@ -66,10 +66,16 @@ def test_report_sets_clrs_measured_here_beside_ours(tmp_path: Path) -> None:
     row = {"algorithm": "binary_search_fixed", "n": 64, "samples_per_s": 3000.0, "clrs_samples_per_s": 3996,
            "speedup": 3000 / 3996}
     (tmp_path / "bench_data.json").write_text(json.dumps({"meta": {}, "rows": [row, {**row, "n": 16}]}))
-    assert "| 3,000 | – | 3996 | 0.8× | – | – |" in "\n".join(data_section(tmp_path))  # CLRS not timed here
+    assert "| 3,000 | – | 3996 | 0.8× | – | – | – |" in "\n".join(data_section(tmp_path))  # CLRS not timed here
     meta = {"clrs": "2.0.3", "python_loop_s": 0.03, "repeats": 3, "seconds_per_call": 1.0}
     measured = {"meta": meta, "rows": [{"algorithm": "binary_search", "n": 64, "samples_per_s": 250.0}]}
     (tmp_path / "bench_clrs_samplers.json").write_text(json.dumps(measured))
     lines = data_section(tmp_path)
-    assert "| 3,000 | – | 3996 | 0.8× | 250.0 | 12.0× |" in lines[-2]  # binary_search's sampler stands for the fixed one
-    assert "| 3996 | 0.8× | – | – |" in lines[-1]  # n = 16 was not timed here
+    assert "| 3,000 | – | 3996 | 0.8× | 250.0 | 12.0× | – |" in lines[-2]  # binary_search's sampler stands for the fixed one
+    assert "| 3996 | 0.8× | – | – | – |" in lines[-1]  # n = 16 was not timed here
+
+    # Where both sides recorded CPU time, the speed-up per CPU second stands beside the wall-clock one.
+    (tmp_path / "bench_data.json").write_text(json.dumps({"meta": {}, "rows": [row | {"samples_per_cpu_s": 6000.0}]}))
+    measured["rows"][0]["samples_per_cpu_s"] = 400.0
+    (tmp_path / "bench_clrs_samplers.json").write_text(json.dumps(measured))
+    assert "| 3,000 | 6,000 | 3996 | 0.8× | 250.0 | 12.0× | 15.0× |" in data_section(tmp_path)[-1]

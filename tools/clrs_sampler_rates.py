@@ -27,17 +27,21 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 logging.disable(logging.WARNING)
 
-def rate(clrs, algorithm: str, n: int, seconds: float, repeats: int) -> float:
-    def construct(count: int, seed: int) -> float:
-        start = time.perf_counter()
+def rate(clrs, algorithm: str, n: int, seconds: float, repeats: int) -> tuple[float, float]:
+    """Median samples per wall-clock second and per CPU second of this process (the latter
+    robust to other load on the machine, as ``dear bench data``'s ``samples_per_cpu_s``)."""
+    def construct(count: int, seed: int) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
         clrs.build_sampler(algorithm, num_samples=count, length=n, seed=seed)
-        return time.perf_counter() - start
+        return time.perf_counter() - wall, time.process_time() - cpu
 
     count = 2
-    while (elapsed := construct(count, 0)) < seconds / 4:
+    while (elapsed := construct(count, 0)[0]) < seconds / 4:
         count *= 4
     count = max(2, round(count * seconds / elapsed))
-    return statistics.median(count / construct(count, 1 + r) for r in range(repeats))
+    timings = [construct(count, 1 + r) for r in range(repeats)]
+    return (statistics.median(count / wall for wall, _ in timings),
+            statistics.median(count / max(cpu, 1e-9) for _, cpu in timings))
 
 
 def python_loop_seconds(repeats: int = 3) -> float:
@@ -66,8 +70,8 @@ def main() -> int:
     algorithms = args.algorithms.split(",") if args.algorithms else sorted(clrs.CLRS_30_ALGS_SETTINGS)
     for algorithm in algorithms:
         for n in map(int, args.sizes.split(",")):
-            rows.append({"algorithm": algorithm, "n": n,
-                         "samples_per_s": rate(clrs, algorithm, n, args.seconds, args.repeats),
+            per_s, per_cpu_s = rate(clrs, algorithm, n, args.seconds, args.repeats)
+            rows.append({"algorithm": algorithm, "n": n, "samples_per_s": per_s, "samples_per_cpu_s": per_cpu_s,
                          "load_average_1min": os.getloadavg()[0]})
             print(f"{algorithm} n={n}: {rows[-1]['samples_per_s']:,.1f} samples/s", flush=True)
     meta = {"clrs": clrs.__version__, "python": platform.python_version(), "machine": platform.machine(),

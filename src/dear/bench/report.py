@@ -167,10 +167,20 @@ def _recorded(row: dict, key: str, spec: str) -> str:
     return format(row[key], spec) if key in row else "–"
 
 
-def _clrs_measured_here(results: Path) -> tuple[dict, dict[tuple[str, int], float]]:
+def _clrs_measured_here(results: Path) -> tuple[dict, dict[tuple[str, int], dict]]:
     """``tools/clrs_sampler_rates.py``'s file: the CLRS samplers timed on this machine, if run."""
     measured = _load(results / "bench_clrs_samplers.json") or {"meta": {}, "rows": []}
-    return measured["meta"], {(row["algorithm"], row["n"]): row["samples_per_s"] for row in measured["rows"]}
+    return measured["meta"], {(row["algorithm"], row["n"]): row for row in measured["rows"]}
+
+
+def _speedups_here(ours: dict, clrs: dict | None) -> str:
+    """CLRS here (samples/s), our wall-clock speed-up over it, and the speed-up per CPU second
+    where both sides recorded CPU time (robust to the other load of a shared machine)."""
+    if not clrs:
+        return "– | – | –"
+    per_cpu = (f"{ours['samples_per_cpu_s'] / clrs['samples_per_cpu_s']:.1f}×"
+               if "samples_per_cpu_s" in ours and "samples_per_cpu_s" in clrs else "–")
+    return f"{clrs['samples_per_s']:,.1f} | {ours['samples_per_s'] / clrs['samples_per_s']:.1f}× | {per_cpu}"
 
 
 def data_section(results: Path) -> list[str]:
@@ -183,13 +193,13 @@ def data_section(results: Path) -> list[str]:
     lines = [f"Command: `dear bench data` → `results/bench_data.json`. Machine: {bench.get('meta', {})}.", "",
              *_prose("data", clrs_here_run=here_note), "",
              ("| algorithm | n | ours (samples/s) | ours (samples/CPU s) | CLRS (reference) | speed-up | CLRS here | "
-              "speed-up here | MB/sample | MB/s | held MB/sample | as float64 MB/sample | load | py loop (s) |"),
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "speed-up here | per CPU s | MB/sample | MB/s | held MB/sample | as float64 MB/sample | load | "
+              "py loop (s) |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in bench["rows"]:
         clrs = row.get("clrs_samples_per_s")
         speedup = row.get("speedup")
-        clrs_here = here.get((get(row["algorithm"]).clrs, row["n"]))
-        measured = (f"{clrs_here:,.1f} | {row['samples_per_s'] / clrs_here:.1f}×" if clrs_here else "– | –")
+        measured = _speedups_here(row, here.get((get(row["algorithm"]).clrs, row["n"])))
         optional = " | ".join(_recorded(row, key, spec) for key, spec in OPTIONAL_DATA_FIELDS)
         lines.append(f"| {row['algorithm']} | {row['n']} | {row['samples_per_s']:,.0f} | "
                      f"{_recorded(row, 'samples_per_cpu_s', ',.0f')} | "
