@@ -27,6 +27,8 @@ _BLOCK: Final = 8
 
 def _finite(name: str, value: object) -> float:
     """A sampler option as a finite float (NumPy would broadcast a list into arrays of draws)."""
+    if type(value) is float and math.isfinite(value):  # the defaults: checked once per sample, cheaply
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     if not math.isfinite(value):
@@ -63,6 +65,11 @@ def _first_with(xs: np.ndarray, ys: np.ndarray, wanted: bool) -> int:
     return -1
 
 
+#: ``pos`` of the four endpoints: the same every draw, shared and read-only.
+_FOUR_POSITIONS: Final = node_positions(4)
+_FOUR_POSITIONS.flags.writeable = False
+
+
 @dataclass(frozen=True)
 class SegmentPoints(_Points):
     """CLRS's ``SegmentsSampler``: two segments (exactly four endpoints, whatever ``n``) uniform
@@ -79,7 +86,7 @@ class SegmentPoints(_Points):
             x, y = rng.uniform(low, high, size=(2, _BLOCK, 4))
             k = _first_with(x, y, wanted)
             if k >= 0:
-                return {"pos": node_positions(4), "x": x[k].copy(), "y": y[k].copy()}
+                return {"pos": _FOUR_POSITIONS, "x": x[k].copy(), "y": y[k].copy()}
         kind = "meet" if wanted else "do not meet"
         raise ValueError(f"no segments that {kind} in [{low}, {high})² in {_ATTEMPTS} draws")
 
@@ -135,10 +142,9 @@ class DiscPoints(_Points):
 
 #: ``(i, j, k)`` of each hint step: the test of endpoint ``k`` against segment ``i j``.
 _SEGMENT_STEPS: Final = np.array([[0, 0, 0], [2, 3, 0], [2, 3, 1], [0, 1, 2], [0, 1, 3]])
-#: Which of ``dir``/``on_seg``'s four entries each hint step has filled in.
-_SEGMENT_FILLED: Final = np.arange(4) < np.arange(5)[:, None]
 #: The pointer hints ``i``, ``j``, ``k`` (``[T, 4]`` one-hots, as generate stores them).
-_SEGMENT_I, _SEGMENT_J, _SEGMENT_K = mask_one(_SEGMENT_STEPS.T, 4).astype(np.int8)
+#: Each its own array (not views of one), so that storing a sample copies and tracks nothing.
+_SEGMENT_I, _SEGMENT_J, _SEGMENT_K = (hint.copy() for hint in mask_one(_SEGMENT_STEPS.T, 4).astype(np.int8))
 for _hint in (_SEGMENT_I, _SEGMENT_J, _SEGMENT_K):
     _hint.flags.writeable = False
 
@@ -150,17 +156,19 @@ def _opposite(a: float, b: float) -> bool:
 
 @numba.njit(cache=True)
 def _segments_intersect(x: np.ndarray, y: np.ndarray):
-    """CLRS's SEGMENTS-INTERSECT: ``dir`` and ``on_seg`` of each endpoint against the other
-    segment, and whether the segments ``0 1`` and ``2 3`` meet."""
-    direction, on_segment = np.empty(4), np.empty(4)
+    """CLRS's SEGMENTS-INTERSECT: the ``dir`` and ``on_seg`` hints (``[T, 4]``: each step fills
+    in one more endpoint, tested against the other segment) and whether the segments ``0 1``
+    and ``2 3`` meet."""
+    direction, on_segment = np.zeros((5, 4)), np.zeros((5, 4), np.int8)
     for step in range(1, 5):
         i, j, k = _SEGMENT_STEPS[step, 0], _SEGMENT_STEPS[step, 1], _SEGMENT_STEPS[step, 2]
-        direction[k] = _cross(x[k] - x[i], y[k] - y[i], x[j] - x[i], y[j] - y[i])
+        direction[step:, k] = _cross(x[k] - x[i], y[k] - y[i], x[j] - x[i], y[j] - y[i])
         within_x = min(x[i], x[j]) <= x[k] <= max(x[i], x[j])
-        on_segment[k] = within_x and min(y[i], y[j]) <= y[k] <= max(y[i], y[j])
-    meet = _opposite(direction[0], direction[1]) and _opposite(direction[2], direction[3])
+        on_segment[step:, k] = within_x and min(y[i], y[j]) <= y[k] <= max(y[i], y[j])
+    last, on_last = direction[4], on_segment[4]
+    meet = _opposite(last[0], last[1]) and _opposite(last[2], last[3])
     for k in range(4):
-        meet = meet or (direction[k] == 0 and on_segment[k] == 1)
+        meet = meet or (last[k] == 0 and on_last[k] == 1)
     return direction, on_segment, meet
 
 
@@ -172,8 +180,8 @@ def segments_intersect(x: np.ndarray, y: np.ndarray) -> Execution:
         "i": _SEGMENT_I,  # the same every run: shared, read-only
         "j": _SEGMENT_J,
         "k": _SEGMENT_K,
-        "dir": np.where(_SEGMENT_FILLED, direction, 0.0),
-        "on_seg": (_SEGMENT_FILLED & (on_segment == 1)).astype(np.int8),
+        "dir": direction,
+        "on_seg": on_segment,
     }
     return Execution(hints=hints, outputs={"intersect": np.int8(meet)})
 
