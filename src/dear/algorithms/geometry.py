@@ -65,11 +65,6 @@ def _first_with(xs: np.ndarray, ys: np.ndarray, wanted: bool) -> int:
     return -1
 
 
-#: ``pos`` of the four endpoints: the same every draw, shared and read-only.
-_FOUR_POSITIONS: Final = node_positions(4)
-_FOUR_POSITIONS.flags.writeable = False
-
-
 @dataclass(frozen=True)
 class SegmentPoints(_Points):
     """CLRS's ``SegmentsSampler``: two segments (exactly four endpoints, whatever ``n``) uniform
@@ -86,7 +81,7 @@ class SegmentPoints(_Points):
             x, y = rng.uniform(low, high, size=(2, _BLOCK, 4))
             k = _first_with(x, y, wanted)
             if k >= 0:
-                return {"pos": _FOUR_POSITIONS, "x": x[k].copy(), "y": y[k].copy()}
+                return {"pos": node_positions(4), "x": x[k].copy(), "y": y[k].copy()}
         kind = "meet" if wanted else "do not meet"
         raise ValueError(f"no segments that {kind} in [{low}, {high})² in {_ATTEMPTS} draws")
 

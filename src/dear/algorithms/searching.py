@@ -68,8 +68,9 @@ register(Algorithm(
 
 
 @numba.njit(cache=True)
-def _binary_search(key: np.ndarray, target: float) -> np.ndarray:
-    """``[T, 3]`` of (low, high, mid); the interval shrinks every step, so ``T <= n``."""
+def _binary_search(key: np.ndarray, target: float):
+    """The ``low``, ``high`` and ``mid`` hints (``[T, n]`` one-hots; the interval shrinks every
+    step, so ``T <= n``) and the answer's index."""
     n = key.shape[0]
     trace = np.empty((n, 3), dtype=np.int64)
     low, high = 0, n - 1
@@ -79,19 +80,24 @@ def _binary_search(key: np.ndarray, target: float) -> np.ndarray:
         trace[t, 0], trace[t, 1], trace[t, 2] = low, high, mid
         t += 1
         if low >= high:
-            return trace[:t]
+            break
         if target <= key[mid]:
             high = mid
         else:
             low = mid + 1
+    low_h, high_h, mid_h = np.zeros((t, n), np.int8), np.zeros((t, n), np.int8), np.zeros((t, n), np.int8)
+    for step in range(t):  # each its own array, as generate stores them: nothing to copy or track
+        low_h[step, trace[step, 0]] = 1
+        high_h[step, trace[step, 1]] = 1
+        mid_h[step, trace[step, 2]] = 1
+    return low_h, high_h, mid_h, high
 
 
 def binary_search(key: np.ndarray, target: float) -> Execution:
     n = key.shape[0]
-    trace = mask_one(_binary_search(key, target), n)
-    hints = {"pred_h": _identity_pred(trace.shape[0], n)}
-    hints.update(low=trace[:, 0], high=trace[:, 1], mid=trace[:, 2])
-    return Execution(hints=hints, outputs={"return": trace[-1, 1].copy()})
+    low_h, high_h, mid_h, answer = _binary_search(key, target)
+    hints = {"pred_h": _identity_pred(low_h.shape[0], n), "low": low_h, "high": high_h, "mid": mid_h}
+    return Execution(hints=hints, outputs={"return": mask_one(answer, n)})
 
 
 _SEARCH_SPECS = {

@@ -102,6 +102,15 @@ def _drop_unused_buffers(views: list[tuple[dict, str, np.ndarray, tuple[tuple[st
             stage[name] = _rebroadcast(_unbroadcast(values).copy(), values.shape)
 
 
+def _views_an_array(values: np.ndarray) -> bool:
+    """Whether ``values`` views another NumPy array (directly or through ``as_strided``'s
+    wrapper), so that it may hold a larger buffer alive. An array a numba function returned
+    has its allocation as base and never spans more of it than itself (see
+    :func:`~dear.data.trajectory.buffer_of`): nothing to track."""
+    base = values.base
+    return isinstance(base, np.ndarray) or isinstance(getattr(base, "base", None), np.ndarray)
+
+
 def compact(trajectory: Trajectory) -> Trajectory:
     """``trajectory`` with every probe in its storage dtype (the form ``generate`` returns),
     holding no memory beyond its probes'."""
@@ -114,7 +123,7 @@ def compact(trajectory: Trajectory) -> Trajectory:
                 values = np.asarray(values)
             if values.dtype is not dtypes[name] and values.dtype != dtypes[name]:  # `is`: the fast path
                 values = _rebroadcast(_unbroadcast(values).astype(dtypes[name]), values.shape)
-            elif values.base is not None:
+            elif _views_an_array(values):
                 views.append((stage, name, values, buffer_of(values)))
             stage[name] = values
         stages.append(stage)
