@@ -15,6 +15,8 @@ every cell is recomputed from the previous table until the table stops changing.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -34,17 +36,35 @@ _DIRECTIONS: Final = 3
 _MASKED: Final = -1.0
 
 
+def _shared(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+@functools.lru_cache(maxsize=1024)
 def _part_positions(h: int, m: int) -> np.ndarray:
-    """CLRS's ``strings_pos``: ``i / len(part)`` within each part."""
-    return np.concatenate([np.arange(h) / h, np.arange(m) / m])
+    """CLRS's ``strings_pos``: ``i / len(part)`` within each part (one read-only array per layout,
+    shared by the samples that have it)."""
+    return _shared(np.concatenate([np.arange(h) / h, np.arange(m) / m]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _part_flags(h: int, m: int) -> np.ndarray:
+    """CLRS's ``string`` input: 0 on the first part's nodes, 1 on the second's (shared, read-only)."""
+    return _shared(np.repeat([0.0, 1.0], [h, m]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pred_row(h: int, n: int) -> np.ndarray:
+    """Each node's predecessor in its part (the first of each part its own), as int16 indices."""
+    row = np.arange(n, dtype=np.int16) - 1
+    row[[0, h]] = [0, h]
+    return _shared(row)
 
 
 def _pred_h(h: int, n: int, steps: int) -> np.ndarray:
-    """CLRS's ``strings_pred`` at every step: each node points to the one before it in its part."""
-    pred = np.empty((steps, n))
-    pred[:] = np.arange(n) - 1.0
-    pred[:, [0, h]] = [0, h]
-    return pred
+    """CLRS's ``strings_pred`` at every step: the same row, broadcast over the steps (stored once)."""
+    return np.broadcast_to(_pred_row(h, n), (steps, n))
 
 
 @dataclass(frozen=True)
@@ -82,7 +102,7 @@ class StringInputs:
             offset = int(rng.integers(max(h - m, 1)))
             first[offset:offset + m] = second
         return {
-            "string": np.repeat([0.0, 1.0], [h, m]),
+            "string": _part_flags(h, m),
             "pos": _part_positions(h, m),
             "key": categorical(np.concatenate([first, second]), ALPHABET),
         }
@@ -92,9 +112,9 @@ def _letters(string: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, int]:
     """The letters of both parts as one ``int64`` array, and the first part's length; refuses a
     layout CLRS cannot produce (``string`` not 0s then 1s, ``key`` not one-hot)."""
     h = int(np.count_nonzero(string == 0))
-    if not 0 < h < string.shape[0] or np.any(string[:h] != 0) or np.any(string[h:] != 1):
+    if not 0 < h < string.shape[0] or string[:h].any() or not (string[h:] == 1).all():
         raise ValueError("input 'string' must be 0 on the first string's nodes, then 1 on the second's (both non-empty)")
-    if np.any((key != 0) & (key != 1)) or np.any(key.sum(axis=1) != 1):
+    if ((key != 0) & (key != 1)).any() or (key.sum(axis=1) != 1).any():
         raise ValueError(f"input 'key' must be one-hot over the {ALPHABET} letters on every node")
     return np.argmax(key, axis=1), h
 
