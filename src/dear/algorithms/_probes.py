@@ -15,6 +15,10 @@ import numpy as np
 
 def mask_one(index: np.ndarray | int, n: int) -> np.ndarray:
     """One-hot over ``n`` nodes; ``index`` of shape ``[...]`` gives ``[..., n]`` int8."""
+    if isinstance(index, (int, np.integer)):  # one node (an output): the common case, made cheap
+        out = np.zeros(n, np.int8)
+        out[index] = 1
+        return out
     index = np.asarray(index)
     out = np.zeros(index.shape + (n,), np.int8)
     out.reshape(-1, n)[np.arange(index.size), index.ravel()] = 1

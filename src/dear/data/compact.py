@@ -123,7 +123,7 @@ def compact(trajectory: Trajectory) -> Trajectory:
                 values = np.asarray(values)
             if values.dtype is not dtypes[name] and values.dtype != dtypes[name]:  # `is`: the fast path
                 values = _rebroadcast(_unbroadcast(values).astype(dtypes[name]), values.shape)
-            elif _views_an_array(values):
+            elif values.base is not None and _views_an_array(values):
                 views.append((stage, name, values, buffer_of(values)))
             stage[name] = values
         stages.append(stage)
