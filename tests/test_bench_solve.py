@@ -26,6 +26,12 @@ def test_spanning_trees_need_validity_and_weight_within_two_percent() -> None:
     assert not solve_verdict(invalid)["dear"]["mst_prim"]["holds"]
 
 
+def test_an_msts_edge_set_is_weighed_as_a_spanning_tree_is() -> None:
+    rows = [_row("mst_kruskal", 64, correct=0.5, ratio=1.01)]
+    assert solve_verdict(rows)["dear"]["mst_kruskal"]["holds"]  # its weight, not its share of edges
+    assert not solve_verdict([_row("mst_kruskal", 64, ratio=1.5)])["dear"]["mst_kruskal"]["holds"]
+
+
 def test_shortest_paths_need_correct_pointers_at_the_largest_size() -> None:
     rows = [_row("bfs", 64, correct=0.5), _row("bfs", 256, correct=0.96)]
     verdict = solve_verdict(rows)["dear"]["bfs"]

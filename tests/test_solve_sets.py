@@ -181,6 +181,21 @@ def test_solve_mst_kruskal_returns_a_spanning_forest_or_its_own_answer_flagged()
     assert drawn.number_of_edges() == 2 * 33 and nx.is_tree(drawn.to_undirected())
 
 
+def test_check_on_a_graph_too_large_for_the_exact_run_still_weighs_the_answer() -> None:
+    from dear.solve.convert import EXACT_MAX_NODES_EDGE_HINTS, exact_fits
+
+    n = EXACT_MAX_NODES_EDGE_HINTS + 2  # mst_kruskal records n x n hints: no exact run here
+    assert not exact_fits("mst_kruskal", n) and exact_fits("mst_kruskal", n - 2)
+    graph = nx.cycle_graph(n)
+    nx.set_edge_attributes(graph, {e: 1.0 + i / n for i, e in enumerate(graph.edges)}, "weight")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = dear.solve("mst_kruskal", graph, check=True)
+    assert "exact" not in result and "agreement" not in result
+    assert result["check"]["valid"] and result["check"]["optimum"] == pytest.approx(
+        nx.minimum_spanning_tree(graph).size("weight"))
+
+
 # --- how the answers read ------------------------------------------------------------------------
 
 def test_a_topological_answer_lists_its_order_and_draws_along_it() -> None:

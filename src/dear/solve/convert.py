@@ -420,11 +420,17 @@ EXACT_MAX_NODES = 1024
 EXACT_MAX_NODES_EDGE_HINTS = 128
 
 
+def exact_fits(algorithm: str, n: int) -> bool:
+    """Whether the exact algorithm runs here on ``n`` nodes (:data:`EXACT_MAX_NODES`, or
+    ``..._EDGE_HINTS`` for algorithms with hints on edges)."""
+    return n <= (EXACT_MAX_NODES_EDGE_HINTS if get(algorithm).edge_hints else EXACT_MAX_NODES)
+
+
 def exact_run(algorithm: str, n: int, inputs: Callable[[], dict[str, np.ndarray]]) -> Trajectory:
     """The exact algorithm on ``inputs()`` of ``n`` nodes; refused, before the dense inputs are
-    made, beyond :data:`EXACT_MAX_NODES` (or ``..._EDGE_HINTS``)."""
-    cap = EXACT_MAX_NODES_EDGE_HINTS if get(algorithm).edge_hints else EXACT_MAX_NODES
-    if n > cap:
+    made, where it does not fit (:func:`exact_fits`)."""
+    if not exact_fits(algorithm, n):
+        cap = EXACT_MAX_NODES_EDGE_HINTS if get(algorithm).edge_hints else EXACT_MAX_NODES
         raise ValueError(
             f"the exact {algorithm} runs on at most {cap} nodes, got {n} (it is needed for check, for NAR's "
             "number of steps T, and on complete graphs; DEAR needs no T)"
@@ -435,16 +441,16 @@ def exact_run(algorithm: str, n: int, inputs: Callable[[], dict[str, np.ndarray]
 def batch_of(algorithm: str, problems: list[Problem], *, exact: bool, steps: bool
              ) -> tuple[Batch, list[Trajectory | None]]:
     """One batch of every problem (with NAR's number of steps when ``steps``), and the exact
-    run of each when asked for (None otherwise, if it was not needed). Graphs go by edge list:
-    10⁴ nodes and more fit."""
+    run of each when asked for and it fits (:func:`exact_fits`; None otherwise, if it was not
+    needed). Graphs go by edge list: 10⁴ nodes and more fit."""
     record = get(algorithm)
     if not record.is_graph:  # on the complete graph, as the exact run is
         trajectories = [exact_run(algorithm, len(p.nodes), lambda p=p: p.inputs) for p in problems]
         return collate(trajectories, hints=False), trajectories
-    dense = exact or (steps and record.steps is None)
     batches, trajectories = [], []
     for problem in problems:
         edges = problem.edges
+        dense = (exact and exact_fits(algorithm, edges.num_nodes)) or (steps and record.steps is None)
         trajectory = exact_run(algorithm, edges.num_nodes, edges.dense_inputs) if dense else None
         length = None
         if steps:
@@ -468,5 +474,5 @@ def model_batch(algorithm: str, data: Any, source: Any, *, exact: bool, steps: b
 
 
 __all__ = ["EXACT_MAX_NODES", "EXACT_MAX_NODES_EDGE_HINTS", "GRAPH_FORMS", "TIE_BREAK", "GraphEdges", "Problem",
-           "array_inputs", "as_networkx", "batch_of", "exact_run", "graph_edges", "is_batch", "model_batch",
+           "array_inputs", "as_networkx", "batch_of", "exact_fits", "exact_run", "graph_edges", "is_batch", "model_batch",
            "problem_of", "problems_of", "tie_broken", "validate_graph"]

@@ -60,8 +60,9 @@ def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *
     ``check`` compares it with the exact set). Also the
     solver ``diagnostics`` (DEAR: iterations, residual, converged, tol), ``converged`` (False
     when a DEAR solve stopped above its tolerance, also raised as a
-    :class:`NotConvergedWarning`) and, with ``check``, the ``exact`` outputs, the fraction of
-    entries agreeing with them per probe (``agreement``) and ``check``, the tie-aware verdict
+    :class:`NotConvergedWarning`) and, with ``check``, the ``exact`` outputs and the fraction of
+    entries agreeing with them per probe (``agreement``) where the exact run fits
+    (:func:`dear.solve.convert.exact_fits`: it records every hint), and ``check``, the tie-aware verdict
     of :func:`dear.checking.tie_aware_check` (share of pointers that are *a* correct choice,
     total weight or length against the optimum). ``tol``/``max_iter`` replace DEAR's
     evaluation solver limits (a relaxed ``tol=1e-2`` roughly halves iterations).
@@ -101,13 +102,12 @@ def _result(algorithm: str, model: str, config: TrainConfig, problem: Problem, b
     diagnostics = run.diagnostics
     result["diagnostics"] = diagnostics | ({"tol": config.eval_tol} if "converged" in diagnostics else {})
     result["converged"] = diagnostics.get("converged", True)
-    if check:
+    if check and trajectory is not None:
         exact = readable_outputs(algorithm, trajectory.outputs, edge_index, problem.nodes)
         result["exact"] = keyed_outputs(algorithm, trajectory.outputs, edge_index, problem) if keyed else exact
         result["agreement"] = {k: float(np.mean(np.asarray(readable[k]) == np.asarray(v))) for k, v in exact.items()}
-        if algorithm in CHECKED:
-            result["check"] = tie_aware_check(algorithm, problem.graph if keyed else problem.keys, problem.source,
-                                              result)
+    if check and algorithm in CHECKED:
+        result["check"] = tie_aware_check(algorithm, problem.graph if keyed else problem.keys, problem.source, result)
     return result
 
 
