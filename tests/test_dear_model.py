@@ -117,6 +117,26 @@ def test_warm_start_begins_the_solve_at_the_encoded_inputs() -> None:
         assert torch.equal(start, graph.node if init == "inputs" else torch.zeros_like(graph.node))
 
 
+def test_spectral_norm_bounds_every_linear_map_of_the_processor_and_still_trains() -> None:
+    import pytest
+
+    model = _dear(spectral_norm=True)
+    linears = [m for m in model.processor.modules() if isinstance(m, torch.nn.Linear)]
+    assert linears and all(torch.nn.utils.parametrize.is_parametrized(m, "weight") for m in linears)
+    assert not any(torch.nn.utils.parametrize.is_parametrized(m, "weight")  # the encoders stay as they are
+                   for m in model.modules() if isinstance(m, torch.nn.Linear) and m not in linears)
+    model.train()
+    for _ in range(30):  # power iterations: one per training forward
+        model(_batch())
+    for linear in linears:
+        assert torch.linalg.matrix_norm(linear.weight.detach(), ord=2) == pytest.approx(1.0, abs=0.05)
+    batch = _batch()
+    model.loss(batch, model(batch))[0].backward()
+    assert all(m.parametrizations.weight.original.grad is not None for m in linears)
+    with pytest.raises(ValueError, match="spectral-norm"):
+        make_config("bellman_ford", "smoke", model="nar", spectral_norm=True)
+
+
 def test_smoke_training_logs_forward_and_adjoint_solves(tmp_path) -> None:
     """metrics.jsonl carries both solves: the log is written after backward, so the adjoint's
     iterations and residuals are there, over the graphs that got the implicit gradient."""

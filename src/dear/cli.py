@@ -109,7 +109,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     overrides = {name: getattr(args, name) for name in train_flags()}
     overrides.update(model=args.model, processor=args.processor, seed=args.seed,
-                     granola=args.granola or None, cgp=args.cgp or None)
+                     granola=args.granola or None, cgp=args.cgp or None, spectral_norm=args.spectral_norm or None)
     config = make_config(args.algorithm, args.profile, **overrides)
     summary = train(config, Path(args.out), resume=args.resume, progress=not args.quiet)
     if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 speaks for the run
@@ -215,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--granola", action="store_true", help="dear: GRANOLA graph-adaptive normalisation")
     p.add_argument("--cgp", action="store_true", help="dear: Cayley Graph Propagation (second pass on a Cayley graph)")
+    p.add_argument("--spectral-norm", action="store_true",
+                   help="dear: spectral normalisation of the processor's linear maps (a contractive parameterisation)")
     for name, (kind, help_text) in train_flags().items():
         p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None, help=help_text)
     p.set_defaults(run=cmd_train)

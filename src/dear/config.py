@@ -77,6 +77,7 @@ class TrainConfig:
     state_noise: float = option(0.0, "dear: std of Gaussian state noise, training only")
     granola: bool = False
     cgp: bool = False
+    spectral_norm: bool = False  # dear: spectral normalisation of the processor's linear maps
     stochastic_steps: int = option(0, "dear: up to K extra solver steps drawn at random in training")
     align: str = option("", "dear: run directory of a trained NAR to align the solver trajectory to")
     align_weight: float = option(0.05, "dear: weight of the alignment loss (paper: 0.01-0.1)")
@@ -113,6 +114,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
         if self.hidden > MAX_HIDDEN:
             raise ValueError(f"hidden must be at most {MAX_HIDDEN}, got {self.hidden}")
+        if self.spectral_norm and self.model != "dear":
+            raise ValueError(f"--spectral-norm makes a DEAR's processor contractive; it does nothing for --model {self.model}")
         if self.align and self.model != "dear":
             raise ValueError(f"--align aligns a DEAR to a NAR run; it does nothing for --model {self.model}")
         if self.model == "dem" and (self.granola or self.cgp):

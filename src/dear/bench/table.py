@@ -44,6 +44,9 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 "dear-warm-tol0.01": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01"]),
                 "dear-warm-tol0.01-jac0.1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
                                                       "--jacobian-weight", "0.1"]),
+                # The same with a contractive processor (spectral normalisation of its linear maps).
+                "dear-warm-tol0.01-sn": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
+                                                  "--spectral-norm"]),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.

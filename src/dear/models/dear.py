@@ -20,6 +20,7 @@ from dear.deq.info import SolverInfo
 from dear.models.alignment import NARAlignment
 from dear.models.base import Reasoner
 from dear.models.nar import NAR
+from dear.nn.contractive import spectrally_normalised
 from dear.nn.graph import EncodedGraph
 
 
@@ -55,6 +56,8 @@ class DEAR(Reasoner):
         align (str), align_weight (float): The NAR run to align to and the loss weight.
         correction_states (int), correction_decay (float): Fixed-point correction.
         init (str): The solver's start, one of :data:`INITS`.
+        spectral_norm (bool): Spectral normalisation of the processor's linear maps
+            (:mod:`dear.nn.contractive`), a contractive parameterisation.
 
     Shapes:
         - **input:** a batch as for :class:`~dear.models.base.Reasoner` (``length`` :math:`(G)`
@@ -90,8 +93,12 @@ class DEAR(Reasoner):
         correction_states: int = 0,
         correction_decay: float = 0.8,
         init: str = "zeros",
+        spectral_norm: bool = False,
     ) -> None:
         super().__init__(algorithm, hidden, processor, granola=granola, cgp=cgp)
+        if spectral_norm:
+            spectrally_normalised(self.processor)
+        self.spectral_norm = spectral_norm
         self.align = align  # the NAR run the config names; its model is attached by align_to
         self.alignment: NARAlignment | None = None
         self.align_weight = align_weight
@@ -122,6 +129,7 @@ class DEAR(Reasoner):
             state_noise=config.state_noise, stochastic_steps=config.stochastic_steps,
             granola=config.granola, cgp=config.cgp, align=config.align, align_weight=config.align_weight,
             correction_states=config.correction_states, correction_decay=config.correction_decay, init=config.init,
+            spectral_norm=config.spectral_norm,
         )
         return cls(config.algorithm, config.hidden, config.processor, **(options | overrides))
 
