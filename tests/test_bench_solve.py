@@ -32,6 +32,14 @@ def test_an_msts_edge_set_is_weighed_as_a_spanning_tree_is() -> None:
     assert not solve_verdict([_row("mst_kruskal", 64, ratio=1.5)])["dear"]["mst_kruskal"]["holds"]
 
 
+def test_a_refused_graph_is_counted_apart_and_is_not_silently_wrong() -> None:
+    refused = {"algorithm": "mst_kruskal", "model": "nar", "graph": "g256", "n": 256, "refused": "too large",
+               "flagged_or_valid": True}
+    rows = [_row("mst_kruskal", 64) | {"model": "nar"}, refused]
+    entry = solve_verdict(rows)["nar"]["mst_kruskal"]
+    assert entry["refused"] == 1 and entry["valid"] == 1.0 and entry["never_silently_wrong"] and entry["holds"]
+
+
 def test_shortest_paths_need_correct_pointers_at_the_largest_size() -> None:
     rows = [_row("bfs", 64, correct=0.5), _row("bfs", 256, correct=0.96)]
     verdict = solve_verdict(rows)["dear"]["bfs"]

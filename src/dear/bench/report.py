@@ -653,9 +653,10 @@ def solve_section(results: Path) -> list[str]:
     for model, by_algorithm in data["meta"]["verdict"].items():
         for algorithm, v in by_algorithm.items():
             count = sum(r["model"] == model and r["algorithm"] == algorithm for r in data["rows"])
+            refused = f" ({v['refused']} refused)" if v.get("refused") else ""
             ratio = "–" if v["mean_ratio"] is None else f"{v['mean_ratio']:.3f}"
             correct = v[f"correct_at_{largest}"]
-            lines.append(f"| {model} | {algorithm} | {count} | {'yes' if v['never_silently_wrong'] else '**no**'} | "
+            lines.append(f"| {model} | {algorithm} | {count}{refused} | {'yes' if v['never_silently_wrong'] else '**no**'} | "
                          f"{v['valid']:.0%} | {ratio} | {'–' if correct is None else f'{correct:.3f}'} | "
                          f"{'holds' if v['holds'] else '**misses**'} |")
     return lines
