@@ -120,3 +120,25 @@ def test_snapshot_holds_the_weights_a_shorter_run_keeps(tmp_path: Path) -> None:
     assert snapshot.keys() == kept.keys()
     assert all(torch.equal(snapshot[k], kept[k]) for k in kept)
     assert not all(torch.equal(snapshot[k], v) for k, v in load_file(long / "model.safetensors").items())
+
+
+def test_edge_p_draws_the_training_graphs_from_the_given_probabilities(tmp_path: Path) -> None:
+    import numpy as np
+
+    from dear.data.splits import TRAIN, load_split
+
+    def edges(edge_p: tuple[float, ...]) -> float:
+        graphs = load_split("mst_kruskal", TRAIN, 40, (12, 12), edge_p=edge_p, cache_dir=tmp_path)
+        return float(np.mean([np.count_nonzero(np.triu(t.inputs["A"], 1)) for t in graphs]))
+
+    # CLRS's Kruskal graphs keep an undirected edge with p**2 = 0.04: 2.6 of 66 pairs on average.
+    assert edges(()) < 6 < 40 < edges((0.9,)) <= 66
+    config = make_config("mst_kruskal", "smoke", edge_p=(0.5, 0.9))
+    assert config.edge_p == (0.5, 0.9)
+    for bad, message in (((0.0,), "probabilities"), ((1.5,), "probabilities")):
+        with pytest.raises(ValueError, match=message):
+            make_config("mst_kruskal", "smoke", edge_p=bad)
+    with pytest.raises(ValueError, match="takes no graph"):
+        make_config("minimum", "smoke", edge_p=(0.5,))
+    with pytest.raises(SystemExit):
+        main(["train", "mst_kruskal", "--edge-p", "0.5,x", "--out", str(tmp_path / "run")])

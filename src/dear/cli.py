@@ -71,6 +71,17 @@ _sizes = _integers("sizes", 2)
 _steps = _integers("steps", 1)
 
 
+def _numbers(text: str) -> tuple[float, ...]:
+    """An argparse type: comma-separated numbers."""
+    try:
+        values = tuple(float(part) for part in text.split(",") if part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
+    return values
+
+
 def cmd_algorithms(args: argparse.Namespace) -> int:
     from dear.specs import ALGORITHMS, PAPER_ALGORITHMS, SPECS
 
@@ -87,10 +98,11 @@ def cmd_algorithms(args: argparse.Namespace) -> int:
 
 def train_flags() -> dict[str, tuple[Callable[[str], Any], str]]:
     """``dear train``'s option flags, from the config's fields (:func:`dear.config.flags`): lists
-    of integers are read comma-separated."""
+    of integers and of numbers are read comma-separated."""
     from dear.config import flags
 
-    return {name: (_steps if kind is tuple else kind, help_text) for name, (kind, help_text) in flags().items()}
+    parsers = {tuple: _steps, list: _numbers}
+    return {name: (parsers.get(kind, kind), help_text) for name, (kind, help_text) in flags().items()}
 
 
 def _set_threads(threads: int) -> None:

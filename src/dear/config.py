@@ -44,6 +44,9 @@ class TrainConfig:
     train_samples: int = option(5000, "size of the fixed training set")
     train_sizes: tuple[int, int] = (8, 16)
     random_pos: bool = False  # CLRS's process_random_pos on every split (official: on)
+    edge_p: tuple[float, ...] = option(
+        (), "graph algorithms: edge probabilities to draw the training and validation graphs from, one per "
+        "graph at random, e.g. 0.1,0.5,0.9 (default: the algorithm's own; test graphs keep it)")
     val_samples: int = 100
     val_size: int = 16
     test_sizes: tuple[int, ...] = (16, 64)
@@ -91,7 +94,8 @@ class TrainConfig:
     description: str = field(default="", repr=False)
 
     def validate(self) -> "TrainConfig":
-        from dear.specs import check_algorithm  # here: the CLI's help needs the config, not numba
+        from dear.algorithms import get  # here: the CLI's help needs the config, not numba
+        from dear.specs import check_algorithm
 
         check_algorithm(self.algorithm)
         self._check_types()
@@ -114,6 +118,10 @@ class TrainConfig:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
         if self.hidden > MAX_HIDDEN:
             raise ValueError(f"hidden must be at most {MAX_HIDDEN}, got {self.hidden}")
+        if not all(0 < p <= 1 for p in self.edge_p):
+            raise ValueError(f"edge_p must hold probabilities in (0, 1], got {shown(list(self.edge_p))}")
+        if self.edge_p and not get(self.algorithm).is_graph:
+            raise ValueError(f"edge_p draws graphs; {self.algorithm} takes no graph")
         if self.spectral_norm and self.model != "dear":
             raise ValueError(f"--spectral-norm makes a DEAR's processor contractive; it does nothing for --model {self.model}")
         if self.align and self.model != "dear":
@@ -133,9 +141,11 @@ class TrainConfig:
         """Every option has its default's type: a config file may hold anything."""
         for option in fields(self):
             value, default = getattr(self, option.name), option.default
-            if default is MISSING or _of_type(value, default):
+            numbers = isinstance(default, tuple) and "float" in str(option.type)  # a list of numbers
+            if default is MISSING or _of_type(value, (0.0,) if numbers else default):
                 continue
-            raise ValueError(f"option {option.name} must be {_KINDS[type(default)]}, got {shown(value)}")
+            kind = "a list of numbers" if numbers else _KINDS[type(default)]
+            raise ValueError(f"option {option.name} must be {kind}, got {shown(value)}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -147,7 +157,7 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown config option(s): {', '.join(sorted(unknown))}")
         data = dict(data)
-        for key in ("train_sizes", "test_sizes", "snapshot_steps"):
+        for key in ("train_sizes", "test_sizes", "snapshot_steps", "edge_p"):
             if isinstance(data.get(key), list):  # JSON's lists; anything else fails the type check
                 data[key] = tuple(data[key])
         return cls(**data)
@@ -165,16 +175,21 @@ _KINDS = {bool: "true or false", int: "an integer", float: "a finite number", st
 
 
 def _of_type(value: Any, default: Any) -> bool:
+    """Whether ``value`` has ``default``'s type (a tuple's elements: its first element's, else int)."""
     if isinstance(default, tuple):
-        return isinstance(value, tuple) and all(_of_type(v, 0) for v in value)
+        return isinstance(value, tuple) and all(_of_type(v, default[0] if default else 0) for v in value)
     if isinstance(default, float):
         return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     return type(value) is type(default)  # bool, int (not bool), str
 
 
 def flags() -> dict[str, tuple[type, str]]:
-    """``name -> (type of its default, help)`` of every option that is a ``dear train`` flag."""
-    return {f.name: (type(f.default), f.metadata["help"]) for f in fields(TrainConfig) if "help" in f.metadata}
+    """``name -> (type, help)`` of every option that is a ``dear train`` flag: its default's
+    type, ``tuple`` for a list of integers and ``list`` for a list of numbers."""
+    def kind(f: Any) -> type:
+        return list if isinstance(f.default, tuple) and "float" in str(f.type) else type(f.default)
+
+    return {f.name: (kind(f), f.metadata["help"]) for f in fields(TrainConfig) if "help" in f.metadata}
 
 
 def profile_defaults(profile: str) -> dict[str, Any]:

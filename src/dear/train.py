@@ -88,9 +88,9 @@ class Trainer:
         hints = model_class(cfg.model).uses_hints
         # The data streams are fixed per split; the run's seed drives the model.
         train = load_split(cfg.algorithm, TRAIN, cfg.train_samples, tuple(cfg.train_sizes), hints=hints,
-                           random_pos=cfg.random_pos)
+                           random_pos=cfg.random_pos, edge_p=cfg.edge_p)
         val = load_split(cfg.algorithm, VAL, cfg.val_samples, (cfg.val_size, cfg.val_size), hints=hints,
-                         random_pos=cfg.random_pos)
+                         random_pos=cfg.random_pos, edge_p=cfg.edge_p)
         if cfg.max_steps == 0:
             cfg.max_steps = termination_cap(max(t.length for t in train))
         torch.manual_seed(cfg.seed)

@@ -627,8 +627,9 @@ def shipped_section(pretrained: Path) -> list[str]:
         evaluation = _load(path.parent / "eval.json") or {}
         summary = _load(path.parent / "train_summary.json") or {}
         jacobian = f" --jacobian-weight {config['jacobian_weight']:g}" if config.get("jacobian_weight") else ""
+        edge_p = f" --edge-p {','.join(f'{p:g}' for p in config['edge_p'])}" if config.get("edge_p") else ""
         command = (f"`dear train {config['algorithm']} --model {config['model']} --profile {config['profile']} "
-                   f"--seed {config['seed']}{jacobian}`")
+                   f"--seed {config['seed']}{jacobian}{edge_p}`")
         scores = [f"{evaluation[size]['score']:.3f}" if size in evaluation else "–" for size in ("64", "128")]
         best = summary.get("best_val_score")
         lines.append(f"| {path.parent.parent.name} | {config['algorithm']} | {command} | {config['steps']} | "

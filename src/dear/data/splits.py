@@ -38,14 +38,17 @@ TEST_SAMPLES = 100
 
 def load_split(
     algorithm: str, split: Split | str, num_samples: int, sizes: NodeCount, *, hints: bool = False,
-    random_pos: bool = False, cache_dir: Path | None = None,
+    random_pos: bool = False, edge_p: tuple[float, ...] = (), cache_dir: Path | None = None,
 ) -> list[Trajectory]:
     """The first ``num_samples`` trajectories of ``split`` at ``sizes`` (a node count or an
     inclusive range), hint-free unless asked (``random_pos`` as in
-    :func:`dear.data.generate.random_positions`)."""
+    :func:`dear.data.generate.random_positions`; ``edge_p``: the edge probabilities graphs are
+    drawn from instead of the algorithm's own)."""
     if isinstance(split, str):
         if split not in SPLITS:
             raise ValueError(f"unknown split {shown(split)}; choose one of: {', '.join(SPLITS)}")
         split = SPLITS[split]
     options = {"random_pos": True} if random_pos else {}  # the cache key of fixed-pos data is unchanged
+    if edge_p:
+        options["p"] = tuple(edge_p)
     return cached_generate(algorithm, num_samples, sizes, split.seed, cache_dir, hints=hints, **options)
