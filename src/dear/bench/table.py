@@ -22,6 +22,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from dear.algorithms.record import PAPER_EDGE_PROBABILITIES
 from dear.config import MODELS
 from dear.specs import PAPER_ALGORITHMS
 
@@ -44,6 +45,11 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 "dear-warm-tol0.01": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01"]),
                 "dear-warm-tol0.01-jac0.1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
                                                       "--jacobian-weight", "0.1"]),
+                # The same on graphs drawn with the DEAR paper's edge probabilities (for algorithms whose
+                # own sampler is CLRS's sparse one, e.g. Kruskal's: the graphs users bring are denser).
+                "dear-warm-tol0.01-jac0.1-paperp": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
+                                                             "--jacobian-weight", "0.1", "--edge-p",
+                                                             ",".join(f"{p:g}" for p in PAPER_EDGE_PROBABILITIES)]),
                 # The same with a contractive processor (spectral normalisation of its linear maps).
                 "dear-warm-tol0.01-sn": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
                                                   "--spectral-norm"]),
