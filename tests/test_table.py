@@ -355,3 +355,21 @@ def test_headline_shows_the_recipe_the_shipped_dear_was_trained_with(tmp_path: P
 
     lines = headline_lines(tmp_path, "cpu", aggregate(cells), pretrained)
     assert "| bfs | 0.990 ± 0.000 [1] | – | 0.980 ± 0.000 [1] | `dear-warm-tol0.01` | 100% at 0.01 |" in lines
+
+
+def test_equilibrium_cases_are_the_dear_cells_with_a_nar_partner_of_the_chosen_columns(tmp_path: Path) -> None:
+    from dear.bench.equilibrium import table_cases
+
+    runs, results = tmp_path / "runs", tmp_path / "results"
+    results.mkdir()
+    for algorithm, column in (("bfs", "nar"), ("bfs", "dear"), ("bfs", "dear-jac1"), ("bfs", "dem"),
+                              ("dfs", "dear")):
+        run = runs / algorithm / column / "seed0"
+        run.mkdir(parents=True)
+        (run / "train_summary.json").write_text("{}")
+    (runs / "bfs" / "dear-warm" / "seed0").mkdir(parents=True)  # not trained yet
+    (results / "bfs__nar__seed0.json").write_text(json.dumps({"eval": {"64": {"score": 0.9}}}))
+    found = [(a, c, s, n) for a, c, s, _, n in table_cases(runs, results, ("bfs", "dfs"), 64)]
+    assert found == [("bfs", "dear", 0, 0.9), ("bfs", "dear-jac1", 0, 0.9)]  # dfs has no nar cell, dem is no DEAR
+    only = table_cases(runs, results, ("bfs",), 64, columns=("dear-jac1",))
+    assert [c for _, c, *_ in only] == ["dear-jac1"]

@@ -281,8 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="cpu")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--algorithms", default="", help="comma-separated subset (default: all)")
-    p.add_argument("--columns", default="nar,nar-lt,dear",
-                   help="table: columns (nar, nar-lt, dear, and extras dear-cgp, dear-align (to the nar cell), dear-jac<w> (Jacobian weight w, default 0.1: dear-jac, dear-jac1, dear-jac0.3), dem, triplet)")
+    p.add_argument("--columns", default=None,
+                   help="table: columns (default nar,nar-lt,dear; extras dear-cgp, dear-align (to the nar cell), "
+                        "dear-jac<w> (Jacobian weight w, default 0.1: dear-jac, dear-jac1, dear-jac0.3), dem, triplet, "
+                        "and the recipes of dear.bench.table.EXTRA_MODELS); equilibrium --source table: the DEAR "
+                        "columns to re-solve (default all)")
     p.add_argument("--workers", type=int, default=2, help="table: cells trained at once (one thread each)")
     p.add_argument("--sizes", type=_sizes, default=None,
                    help="inference: graph sizes (default 16,64,256,1024); tolerance: test sizes (default 64)")

@@ -41,7 +41,8 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
 
         verdict = run_equilibrium_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), source=args.source,
                                             size=(args.sizes or (64,))[0], tol=args.tol,
-                                            runs=Path("runs/table") / args.profile)
+                                            runs=Path("runs/table") / args.profile,
+                                            columns=args.columns.split(",") if args.columns else None)
         if verdict:
             print(json.dumps(verdict, indent=2))
     elif what == "curve":
@@ -80,8 +81,8 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
         report = Path("docs/RESULTS.md") if Path(out).resolve() == Path("results").resolve() else Path(out) / "RESULTS.md"
         print(f"wrote {write_report(Path(out), report, profile=args.profile)}")
     else:
-        from dear.bench.table import run_table
+        from dear.bench.table import TABLE_MODELS, run_table
 
-        columns = tuple(c for c in args.columns.split(",") if c)
+        columns = tuple(c for c in args.columns.split(",") if c) if args.columns else TABLE_MODELS
         run_table(out, profile=args.profile, seeds=args.seeds, algorithms=_algorithms(args.algorithms, PAPER_ALGORITHMS),
                   columns=columns, workers=args.workers)
