@@ -142,3 +142,24 @@ def test_edge_p_draws_the_training_graphs_from_the_given_probabilities(tmp_path:
         make_config("minimum", "smoke", edge_p=(0.5,))
     with pytest.raises(SystemExit):
         main(["train", "mst_kruskal", "--edge-p", "0.5,x", "--out", str(tmp_path / "run")])
+
+
+def test_a_curve_run_seeded_from_a_table_cell_continues_as_one_long_run(tmp_path: Path) -> None:
+    """The curve's first horizon reuses the table's cell: its checkpoint resumed to the next
+    horizon ends with the weights of a run trained to it from scratch with snapshots."""
+    from dear.bench.curve import seed_from_table
+
+    cell, seeded, scratch = tmp_path / "cell", tmp_path / "seeded", tmp_path / "scratch"
+    options = dict(model="nar", checkpoint_every=5, eval_every=5)
+    train(make_config("bfs", "smoke", steps=10, **options), cell, progress=False)
+    assert seed_from_table(seeded, cell, (10, 20))
+    assert not seed_from_table(seeded, cell, (10, 20))  # never over an existing run
+    assert not seed_from_table(tmp_path / "other", cell, (5, 20))  # the cell stopped elsewhere
+    changed = json.loads(make_config("bfs", "smoke", steps=10, **options | {"lr": 1e-2}).to_json())
+    assert not seed_from_table(tmp_path / "other", cell, (10, 20), changed)  # another recipe since
+    train(make_config("bfs", "smoke", steps=20, snapshot_steps=(10, 20), **options), seeded, resume=True,
+          progress=False)
+    train(make_config("bfs", "smoke", steps=20, snapshot_steps=(10, 20), **options), scratch, progress=False)
+    for name in ("snapshots/step10.safetensors", "snapshots/step20.safetensors", "model.safetensors"):
+        ours, theirs = load_file(seeded / name), load_file(scratch / name)
+        assert all(torch.equal(ours[k], theirs[k]) for k in theirs), name

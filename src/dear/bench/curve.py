@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Sequence
 from tqdm.auto import tqdm
 
 from dear.bench.table import Cell
+from dear.config import TrainConfig, make_config
 from dear.data.splits import TEST
 from dear.run import score_run
 
@@ -34,11 +36,51 @@ def _finished_steps(run_dir: Path) -> int:
     return json.loads(summary.read_text())["steps"] if summary.exists() else 0
 
 
+#: Options a curve run may differ in from the table cell it starts from.
+_CURVE_ONLY = ("steps", "snapshot_steps", "max_steps", "description")
+
+
+def seed_from_table(run_dir: Path, table_run: Path, horizons: Sequence[int], expected: dict | None = None) -> bool:
+    """Start a curve run from the table's cell of the same column and seed 0 when that cell
+    trained exactly the first horizon with the options the curve run would use (``expected``,
+    a config as a dict; the table's cells and the curve's runs share their command but for
+    ``--snapshot-steps``): its checkpoint resumes to the next horizon and its kept weights are
+    the first snapshot, so the first horizon is not trained twice. False (and nothing
+    written) when the curve run exists or the cell does not fit."""
+    first = min(horizons)
+    summary = table_run / "train_summary.json"
+    if run_dir.exists() or not summary.exists() or not (table_run / "checkpoint" / "state.json").exists():
+        return False
+    # through the config class: a cell trained before an option existed holds its default
+    config = json.loads(TrainConfig.load(table_run / "config.json").to_json())
+    trained = json.loads(summary.read_text())
+    if config["steps"] != first or trained["steps"] != first or config["snapshot_steps"]:
+        return False
+    same = {k: v for k, v in config.items() if k not in _CURVE_ONLY}
+    if expected is not None and same != {k: v for k, v in expected.items() if k not in _CURVE_ONLY}:
+        return False  # the profile's recipe changed since the cell was trained
+    staging = run_dir.with_name(run_dir.name + ".seeding")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(table_run, staging, ignore=shutil.ignore_patterns("eval.json"))
+    (staging / "config.json").write_text(json.dumps(config | {"snapshot_steps": sorted(horizons)}, indent=2))
+    (staging / "snapshots").mkdir()
+    shutil.copy2(table_run / "model.safetensors", staging / "snapshots" / f"step{first}.safetensors")
+    best = {"score": trained["best_val_score"], "loss": trained["best_val_loss"], "step": trained["best_step"]}
+    (staging / "snapshots" / f"step{first}.json").write_text(json.dumps({"step": first, "best": best}))
+    staging.rename(run_dir)
+    return True
+
+
 def run_curve_case(algorithm: str, model: str, profile: str, horizons: Sequence[int], until: int, runs_root: Path,
-                   results_root: Path, size: int = 64, samples: int = 100) -> Path:
+                   results_root: Path, size: int = 64, samples: int = 100, table_root: Path | None = None) -> Path:
     """Train one (algorithm, model) horizon by horizon up to ``until`` and score each snapshot at
-    ``size`` (``horizons``: all of the curve's, the run's snapshot steps)."""
+    ``size`` (``horizons``: all of the curve's, the run's snapshot steps), starting from the
+    table's seed-0 cell under ``table_root`` where it fits (:func:`seed_from_table`)."""
     run_dir = runs_root / profile / algorithm / model
+    expected = json.loads(make_config(algorithm, profile, model=model, seed=0).to_json())
+    if table_root is not None and seed_from_table(run_dir, table_root / profile / algorithm / model / "seed0", horizons,
+                                                  expected):
+        tqdm.write(f"{algorithm} {model}: the first {min(horizons):,} steps are the table's seed-0 cell")
     result_path = results_root / f"{algorithm}__{model}.json"
     record = json.loads(result_path.read_text()) if result_path.exists() else {
         "algorithm": algorithm, "model": model, "profile": profile, "n": size, "test_seed": TEST.seed, "horizons": {}}
@@ -68,14 +110,14 @@ def run_curve_case(algorithm: str, model: str, profile: str, horizons: Sequence[
 
 def run_curve(out: Path, profile: str = "cpu", algorithms: Sequence[str] = CURVE_ALGORITHMS,
               models: Sequence[str] = CURVE_MODELS, horizons: Sequence[int] = HORIZONS, workers: int = 2,
-              runs_root: Path = Path("runs/curve")) -> None:
+              runs_root: Path = Path("runs/curve"), table_root: Path | None = Path("runs/table")) -> None:
     """Every (algorithm, model) case, ``workers`` at a time, one horizon for all cases before the
     next (the short horizons land first); finished horizons are skipped."""
     results_root = Path(out) / "curve" / profile
     cases = [(a, m) for a in algorithms for m in models]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for until in sorted(horizons):
-            futures = [pool.submit(run_curve_case, a, m, profile, horizons, until, runs_root, results_root)
-                       for a, m in cases]
+            futures = [pool.submit(run_curve_case, a, m, profile, horizons, until, runs_root, results_root,
+                                   table_root=table_root) for a, m in cases]
             for future in tqdm(futures, desc=f"curve to {until} steps", unit="case"):
                 future.result()
