@@ -165,3 +165,14 @@ def test_samples_hold_a_fraction_of_their_float64_bytes(algorithm: str) -> None:
     held = sum(t.held_bytes for t in trajectories)
     as_float64 = sum(float64_bytes(t) for t in trajectories)
     assert held <= MEMORY_RATIOS[algorithm] * as_float64
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_random_pos_gives_every_node_of_the_sample_one_position(algorithm: str) -> None:
+    """The official profile's random positions match the sample's nodes, also where an algorithm
+    fixes its own size (segments_intersect: 4 endpoints, whatever n: 12 positions broke its training)."""
+    nodes = [name for name, (stage, location, _) in SPECS[algorithm].items() if stage == "input" and location == "node"]
+    for trajectory in generate(algorithm, 2, 12, seed=3, random_pos=True):
+        pos = trajectory.inputs["pos"]
+        assert {trajectory.inputs[name].shape[0] for name in nodes} == {pos.size}
+        assert (np.diff(pos) >= 0).sum() >= pos.size - 2  # sorted (within each string's part)

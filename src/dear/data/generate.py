@@ -64,8 +64,8 @@ def _draw(algorithm: str, lo: int, hi: int, rng: np.random.Generator, options: d
     random_pos = bool(options.pop("random_pos", False))
     n = lo if lo == hi else int(rng.integers(lo, hi + 1))
     trajectory = run_reference(algorithm, draw_inputs(algorithm, rng, n, **options))
-    if random_pos:
-        pos = random_positions(rng, n, _part_starts(trajectory))
+    if random_pos:  # as many as the sample has nodes (segments_intersect: 4, whatever n)
+        pos = random_positions(rng, trajectory.num_nodes, _part_starts(trajectory))
         trajectory = replace(trajectory, inputs=trajectory.inputs | {"pos": pos})
     return compact(trajectory if hints else replace(trajectory, hints={}))
 
