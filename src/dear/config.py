@@ -7,7 +7,7 @@ import math
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from dear.errors import shown
 
@@ -141,7 +141,7 @@ class TrainConfig:
         """Every option has its default's type: a config file may hold anything."""
         for option in fields(self):
             value, default = getattr(self, option.name), option.default
-            numbers = isinstance(default, tuple) and "float" in str(option.type)  # a list of numbers
+            numbers = _numbers_list(option)
             if default is MISSING or _of_type(value, (0.0,) if numbers else default):
                 continue
             kind = "a list of numbers" if numbers else _KINDS[type(default)]
@@ -174,6 +174,12 @@ _KINDS = {bool: "true or false", int: "an integer", float: "a finite number", st
           tuple: "a list of integers"}
 
 
+def _numbers_list(option: Any) -> bool:
+    """Whether a config field holds a list of numbers (``tuple[float, ...]``); other tuples hold
+    integers (sizes, steps)."""
+    return isinstance(option.default, tuple) and "float" in str(option.type)
+
+
 def _of_type(value: Any, default: Any) -> bool:
     """Whether ``value`` has ``default``'s type (a tuple's elements: its first element's, else int)."""
     if isinstance(default, tuple):
@@ -186,10 +192,19 @@ def _of_type(value: Any, default: Any) -> bool:
 def flags() -> dict[str, tuple[type, str]]:
     """``name -> (type, help)`` of every option that is a ``dear train`` flag: its default's
     type, ``tuple`` for a list of integers and ``list`` for a list of numbers."""
-    def kind(f: Any) -> type:
-        return list if isinstance(f.default, tuple) and "float" in str(f.type) else type(f.default)
+    return {f.name: (list if _numbers_list(f) else type(f.default), f.metadata["help"])
+            for f in fields(TrainConfig) if "help" in f.metadata}
 
-    return {f.name: (kind(f), f.metadata["help"]) for f in fields(TrainConfig) if "help" in f.metadata}
+
+#: What names a run without changing what it trains: a profile's prose.
+RUN_PROSE = ("description",)
+
+
+def same_recipe(a: Mapping[str, Any], b: Mapping[str, Any], ignoring: Iterable[str] = ()) -> bool:
+    """Whether two configs (as dicts) train the same model, their prose and the options
+    ``ignoring`` (e.g. the step budget a resumed run extends) aside."""
+    skip = {*RUN_PROSE, *ignoring}
+    return {k: v for k, v in a.items() if k not in skip} == {k: v for k, v in b.items() if k not in skip}
 
 
 def profile_defaults(profile: str) -> dict[str, Any]:

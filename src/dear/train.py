@@ -31,7 +31,7 @@ from dear.checkpoint import (
     save_tensors,
     write_json,
 )
-from dear.config import TrainConfig
+from dear.config import TrainConfig, same_recipe
 from dear.data.splits import TRAIN, VAL, load_split
 from dear.data.batching import collate
 from dear.distributed import barrier, count_per_process, default_device, setup, teardown
@@ -74,8 +74,7 @@ class Trainer:
             if not config_path.exists():
                 raise ValueError(f"--resume: {self.out} holds no run (no config.json)")
             saved = TrainConfig.load(config_path)
-            ignored = {"steps": 0, "max_steps": 0, "description": ""}  # a profile's prose is not an option
-            if asdict(saved) | ignored != asdict(self.config) | ignored:
+            if not same_recipe(asdict(saved), asdict(self.config), ignoring=("steps", "max_steps")):
                 raise ValueError(f"--resume: the options differ from the run in {self.out}; resume with the same options")
             folder, old = self.out / "checkpoint", self.out / "checkpoint.old"
             if not folder.exists() and old.exists():  # killed between the two renames of _checkpoint

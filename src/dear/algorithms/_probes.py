@@ -35,10 +35,15 @@ def graph(A: np.ndarray) -> np.ndarray:
     return ((A + np.eye(A.shape[-1])) != 0).astype(np.int8)
 
 
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array``, made read-only (in place) so that every sample can share it: a probe that is the
+    same in every run (a layout, a constant hint) is built once, never written."""
+    array.flags.writeable = False
+    return array
+
+
 @functools.lru_cache(maxsize=1024)
 def node_positions(n: int) -> np.ndarray:
     """CLRS's ``pos`` input: ``i / n``; one read-only array per ``n``, shared by every sample
     (samplers draw millions of them, and nothing writes into an input)."""
-    pos = np.arange(n) / n
-    pos.flags.writeable = False
-    return pos
+    return read_only(np.arange(n) / n)

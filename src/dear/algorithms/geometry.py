@@ -14,7 +14,7 @@ from typing import Final
 import numba
 import numpy as np
 
-from dear.algorithms._probes import categorical, mask_one, node_positions
+from dear.algorithms._probes import categorical, mask_one, node_positions, read_only
 from dear.algorithms.record import Algorithm, Execution, register
 from dear.algorithms.spec import CAT, M1, MK, PTR, SC, G, H, I, N, O
 
@@ -139,9 +139,8 @@ class DiscPoints(_Points):
 _SEGMENT_STEPS: Final = np.array([[0, 0, 0], [2, 3, 0], [2, 3, 1], [0, 1, 2], [0, 1, 3]])
 #: The pointer hints ``i``, ``j``, ``k`` (``[T, 4]`` one-hots, as generate stores them).
 #: Each its own array (not views of one), so that storing a sample copies and tracks nothing.
-_SEGMENT_I, _SEGMENT_J, _SEGMENT_K = (hint.copy() for hint in mask_one(_SEGMENT_STEPS.T, 4).astype(np.int8))
-for _hint in (_SEGMENT_I, _SEGMENT_J, _SEGMENT_K):
-    _hint.flags.writeable = False
+_SEGMENT_I, _SEGMENT_J, _SEGMENT_K = (read_only(hint.copy())
+                                     for hint in mask_one(_SEGMENT_STEPS.T, 4).astype(np.int8))
 
 
 @numba.njit(cache=True)

@@ -18,16 +18,14 @@ import functools
 import numba
 import numpy as np
 
-from dear.algorithms._probes import mask_one
+from dear.algorithms._probes import mask_one, read_only
 from dear.algorithms.record import Algorithm, Answer, ArrayInputs, Execution, register
 from dear.algorithms.spec import ARRAY_INPUTS, G, H, I, M1, N, O, PTR, SC
 
 
 @functools.lru_cache(maxsize=128)
 def _identity_row(n: int) -> np.ndarray:
-    row = np.maximum(np.arange(n) - 1.0, 0.0)
-    row.flags.writeable = False  # shared by every call with this n
-    return row
+    return read_only(np.maximum(np.arange(n) - 1.0, 0.0))  # shared by every call with this n
 
 
 def _identity_pred(steps: int, n: int) -> np.ndarray:

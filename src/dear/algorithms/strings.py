@@ -24,7 +24,7 @@ from typing import Final
 import numba
 import numpy as np
 
-from dear.algorithms._probes import categorical, mask_one
+from dear.algorithms._probes import categorical, mask_one, read_only
 from dear.algorithms.record import Algorithm, Execution, register
 from dear.algorithms.spec import CAT, M1, MK, PTR, SC, AlgorithmSpec, E, G, H, I, N, O
 
@@ -36,22 +36,17 @@ _DIRECTIONS: Final = 3
 _MASKED: Final = -1.0
 
 
-def _shared(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
-
-
 @functools.lru_cache(maxsize=1024)
 def _part_positions(h: int, m: int) -> np.ndarray:
     """CLRS's ``strings_pos``: ``i / len(part)`` within each part (one read-only array per layout,
     shared by the samples that have it)."""
-    return _shared(np.concatenate([np.arange(h) / h, np.arange(m) / m]))
+    return read_only(np.concatenate([np.arange(h) / h, np.arange(m) / m]))
 
 
 @functools.lru_cache(maxsize=1024)
 def _part_flags(h: int, m: int) -> np.ndarray:
     """CLRS's ``string`` input: 0 on the first part's nodes, 1 on the second's (shared, read-only)."""
-    return _shared(np.repeat([0.0, 1.0], [h, m]))
+    return read_only(np.repeat([0.0, 1.0], [h, m]))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -59,7 +54,7 @@ def _pred_row(h: int, n: int) -> np.ndarray:
     """Each node's predecessor in its part (the first of each part its own), as int16 indices."""
     row = np.arange(n, dtype=np.int16) - 1
     row[[0, h]] = [0, h]
-    return _shared(row)
+    return read_only(row)
 
 
 def _pred_h(h: int, n: int, steps: int) -> np.ndarray:

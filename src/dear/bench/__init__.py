@@ -9,10 +9,15 @@ from pathlib import Path
 from dear.specs import ALGORITHMS, PAPER_ALGORITHMS
 
 
+def _names(text: str | None) -> tuple[str, ...]:
+    """A comma-separated list of names (empty entries dropped)."""
+    return tuple(name for name in (text or "").split(",") if name)
+
+
 def _algorithms(text: str, default: tuple[str, ...]) -> tuple[str, ...]:
     from dear.specs import check_algorithm
 
-    chosen = tuple(a for a in text.split(",") if a) or default
+    chosen = _names(text) or default
     for algorithm in chosen:
         check_algorithm(algorithm)
     return chosen
@@ -42,7 +47,7 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
         verdict = run_equilibrium_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), source=args.source,
                                             size=(args.sizes or (64,))[0], tol=args.tol,
                                             runs=Path("runs/table") / args.profile,
-                                            columns=args.columns.split(",") if args.columns else None)
+                                            columns=_names(args.columns) or None)
         if verdict:
             print(json.dumps(verdict, indent=2))
     elif what == "curve":
@@ -83,6 +88,5 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
     else:
         from dear.bench.table import TABLE_MODELS, run_table
 
-        columns = tuple(c for c in args.columns.split(",") if c) if args.columns else TABLE_MODELS
         run_table(out, profile=args.profile, seeds=args.seeds, algorithms=_algorithms(args.algorithms, PAPER_ALGORITHMS),
-                  columns=columns, workers=args.workers)
+                  columns=_names(args.columns) or TABLE_MODELS, workers=args.workers)

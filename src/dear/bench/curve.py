@@ -21,7 +21,7 @@ from typing import Sequence
 from tqdm.auto import tqdm
 
 from dear.bench.table import Cell
-from dear.config import TrainConfig, make_config
+from dear.config import TrainConfig, make_config, same_recipe
 from dear.data.splits import TEST
 from dear.run import score_run
 
@@ -36,8 +36,8 @@ def _finished_steps(run_dir: Path) -> int:
     return json.loads(summary.read_text())["steps"] if summary.exists() else 0
 
 
-#: Options a curve run may differ in from the table cell it starts from.
-_CURVE_ONLY = ("steps", "snapshot_steps", "max_steps", "description")
+#: Options a curve run may differ in from the table cell it starts from (besides its prose).
+_CURVE_ONLY = ("steps", "snapshot_steps", "max_steps")
 
 
 def seed_from_table(run_dir: Path, table_run: Path, horizons: Sequence[int], expected: dict | None = None) -> bool:
@@ -56,8 +56,7 @@ def seed_from_table(run_dir: Path, table_run: Path, horizons: Sequence[int], exp
     trained = json.loads(summary.read_text())
     if config["steps"] != first or trained["steps"] != first or config["snapshot_steps"]:
         return False
-    same = {k: v for k, v in config.items() if k not in _CURVE_ONLY}
-    if expected is not None and same != {k: v for k, v in expected.items() if k not in _CURVE_ONLY}:
+    if expected is not None and not same_recipe(config, expected, ignoring=_CURVE_ONLY):
         return False  # the profile's recipe changed since the cell was trained
     staging = run_dir.with_name(run_dir.name + ".seeding")
     shutil.rmtree(staging, ignore_errors=True)
@@ -77,9 +76,9 @@ def run_curve_case(algorithm: str, model: str, profile: str, horizons: Sequence[
     ``size`` (``horizons``: all of the curve's, the run's snapshot steps), starting from the
     table's seed-0 cell under ``table_root`` where it fits (:func:`seed_from_table`)."""
     run_dir = runs_root / profile / algorithm / model
-    expected = json.loads(make_config(algorithm, profile, model=model, seed=0).to_json())
-    if table_root is not None and seed_from_table(run_dir, table_root / profile / algorithm / model / "seed0", horizons,
-                                                  expected):
+    if table_root is not None and seed_from_table(
+            run_dir, table_root / profile / algorithm / model / "seed0", horizons,
+            json.loads(make_config(algorithm, profile, model=model, seed=0).to_json())):
         tqdm.write(f"{algorithm} {model}: the first {min(horizons):,} steps are the table's seed-0 cell")
     result_path = results_root / f"{algorithm}__{model}.json"
     record = json.loads(result_path.read_text()) if result_path.exists() else {

@@ -25,6 +25,7 @@ from dear.bench.inference import DEAR_VARIANTS
 from dear.bench.records import dear_column
 from dear.bench.ship import PRETRAINED_ROOT
 from dear.bench.table import TAIL_FRACTION, aggregate, jacobian_weight, read_cells
+from dear.config import same_recipe
 from dear.data.splits import TEST, TEST_SAMPLES
 
 #: Our columns set beside the published figures: the blog's DEM against our re-implementation.
@@ -208,10 +209,6 @@ def data_section(results: Path) -> list[str]:
     return lines
 
 
-def _without_description(config: dict) -> dict:
-    return {k: v for k, v in config.items() if k != "description"}
-
-
 def dear_recipes(cells: list[dict], pretrained: Path = PRETRAINED_ROOT) -> dict[str, str]:
     """``algorithm -> column``: the DEAR recipe the headline table shows for each algorithm, the
     column whose seed-0 cell trained the shipped DEAR (same config), else the first of
@@ -226,7 +223,7 @@ def dear_recipes(cells: list[dict], pretrained: Path = PRETRAINED_ROOT) -> dict[
         shipped = _load(pretrained / "dear" / algorithm / "config.json")
         same = [r["cell"]["column"] for r in cells if shipped and r["cell"]["algorithm"] == algorithm
                 and r["cell"]["column"] in found and r["cell"]["seed"] == shipped.get("seed")
-                and _without_description(r.get("config", {})) == _without_description(shipped)]
+                and same_recipe(r.get("config", {}), shipped)]
         preferred = [c for c in RECIPE_PREFERENCE if c in found]
         choice = same or preferred or (sorted(found) if len(found) == 1 else [])
         if choice:
