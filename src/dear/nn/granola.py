@@ -18,9 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch_geometric.nn.inits import reset
-from torch_geometric.utils import scatter
 
-from dear.nn.graph import EncodedGraph, Rows, put_rows
+from dear.nn.graph import EncodedGraph, Rows, put_rows, segment_max
 
 #: Seed of the RNF in evaluation mode.
 EVAL_SEED = 0
@@ -97,7 +96,7 @@ class GranolaNorm(nn.Module):
         sender, receiver = graph.edge_index[:, edges]
         u = torch.cat([put_rows(x.new_zeros(graph.num_nodes, x.shape[1]), nodes, x), graph.rnf], dim=-1)
         pairs = torch.cat([u[receiver], u[sender], graph.edge[edges]], dim=-1)
-        context = scatter(self.message(pairs), receiver, dim=0, dim_size=graph.num_nodes, reduce="max")[nodes]
+        context = segment_max(self.message(pairs), receiver, graph.num_nodes)[nodes]
         conditioning = torch.relu(self.combine(torch.cat([u[nodes], context], dim=-1)))
         gamma, beta = self.affine(conditioning).chunk(2, dim=-1)
         return (1 + gamma) * F.layer_norm(x, x.shape[-1:]) + beta

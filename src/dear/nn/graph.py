@@ -67,6 +67,35 @@ class EncodedGraph:
         return self.batch[self.edge_index[1]]
 
 
+class _SegmentMax(torch.autograd.Function):
+    """Forward as ``scatter(..., reduce="max")``; backward in a third of the time of torch's
+    generic ``scatter_reduce`` backward (which also builds the unused gradient of the zero-filled
+    tensor it reduces into, and was a fifth of a NAR training step on CPU). The gradient is
+    torch's, split evenly among tied maxima, except where a maximum is exactly 0: torch counts
+    the zero it started from as one more tie and drops that share; here it is kept."""
+
+    @staticmethod
+    def forward(ctx, src: torch.Tensor, index: torch.Tensor, num_segments: int) -> torch.Tensor:
+        wide = index.view(-1, *([1] * (src.dim() - 1))).expand_as(src)
+        out = src.new_zeros((num_segments, *src.shape[1:]))
+        out.scatter_reduce_(0, wide, src, reduce="amax", include_self=False)  # empty segment: 0
+        ctx.save_for_backward(wide, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, None, None]:
+        wide, src, out = ctx.saved_tensors
+        won = (src == out.gather(0, wide)).to(grad.dtype)
+        ties = torch.zeros_like(out).scatter_add_(0, wide, won).clamp_min_(1.0)
+        return (grad / ties).gather(0, wide).mul_(won), None, None
+
+
+def segment_max(src: torch.Tensor, index: torch.Tensor, num_segments: int) -> torch.Tensor:
+    """Elementwise max of the rows of ``src`` in each group of equal ``index`` (``[num_segments,
+    ...]``; a group without rows gets 0), as PyG's ``scatter(reduce="max")``."""
+    return _SegmentMax.apply(src, index, num_segments)
+
+
 def segment_log_softmax(logits: torch.Tensor, index: torch.Tensor, num_segments: int) -> torch.Tensor:
     """``log softmax`` of ``logits`` within each group of equal ``index``."""
     return torch.log(softmax(logits, index, num_nodes=num_segments).clamp_min(1e-30))
@@ -74,7 +103,7 @@ def segment_log_softmax(logits: torch.Tensor, index: torch.Tensor, num_segments:
 
 def segment_argmax(values: torch.Tensor, index: torch.Tensor, num_segments: int) -> torch.Tensor:
     """Position (into ``values``) of the largest value of each group; ties pick the first."""
-    best = scatter(values, index, dim=0, dim_size=num_segments, reduce="max")
+    best = segment_max(values, index, num_segments)
     is_best = values == best[index]
     positions = torch.arange(values.shape[0], device=values.device)
     candidates = torch.where(is_best, positions, torch.full_like(positions, values.shape[0]))
@@ -82,7 +111,7 @@ def segment_argmax(values: torch.Tensor, index: torch.Tensor, num_segments: int)
 
 
 def graph_max_pool(h: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
-    return scatter(h, batch, dim=0, dim_size=num_graphs, reduce="max")
+    return segment_max(h, batch, num_graphs)
 
 
 def graph_offsets(batch: torch.Tensor, num_graphs: int) -> torch.Tensor:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch_geometric.nn.inits import reset
-from torch_geometric.utils import scatter
 
-from dear.nn.graph import EncodedGraph, Rows, inference_blocks, put_rows
+from dear.nn.graph import EncodedGraph, Rows, inference_blocks, put_rows, segment_max
 from dear.nn.processors.base import GatedUpdate, Processor, active_subgraph
 
 
@@ -78,7 +77,7 @@ class MPNN(Processor):
 
         blocks = inference_blocks(receiver.numel(), self.hidden)
         if len(blocks) == 1:
-            aggregated = scatter(block_messages(blocks[0]), receiver, dim=0, dim_size=z.shape[0], reduce="max")
+            aggregated = segment_max(block_messages(blocks[0]), receiver, z.shape[0])
             return aggregated[nodes]
         # Without autograd, edges go in blocks folded into a running max (see inference_blocks).
         aggregated = z.new_full((z.shape[0], self.hidden), -torch.inf)
