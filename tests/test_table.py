@@ -101,12 +101,26 @@ def test_inference_benchmark_times_the_chosen_dear_column(tmp_path: Path, smoke_
     runs = tmp_path / "runs"
     for column, model in (("nar", "nar"), ("dear-jac", "dear")):
         shutil.copytree(smoke_run("bfs", model), runs / "bfs" / column / "seed0")
-    rows = run_inference_benchmark(tmp_path, ["bfs"], sizes=(8,), warmup=0, repeats=1, runs=runs,
+    # dfs has no dear-jac cell: skipped, never timed with the packaged model under the cell's name.
+    rows = run_inference_benchmark(tmp_path, ["bfs", "dfs"], sizes=(8,), warmup=0, repeats=1, runs=runs,
                                    dear_column="dear-jac")
     assert [(r["algorithm"], r["dear_column"], r["n"]) for r in rows] == [("bfs", "dear-jac", 8)]
+    assert rows[0]["dear_model"] == str(runs / "bfs" / "dear-jac" / "seed0")
+    skipped = json.loads((tmp_path / "bench_inference.json").read_text())["meta"]["skipped"]
+    assert skipped == ["dfs: no trained nar cell for dfs in " + str(runs) + "; train it with "
+                       "`dear bench table --algorithms dfs --columns nar`"]
     assert rows[0]["dear_iterations_mean"] >= 1 and rows[0]["nar_median_s"] > 0
     assert rows[0]["dear_patient_iterations_mean"] <= rows[0]["dear_iterations_mean"]  # only ever stops earlier
     assert (tmp_path / "bench_inference.csv").exists()
+
+
+def test_inference_benchmark_without_table_runs_times_the_shipped_pair(tmp_path: Path) -> None:
+    from dear.bench.inference import SHIPPED, run_inference_benchmark
+    from dear.solving import pretrained_dir
+
+    [row] = run_inference_benchmark(tmp_path / "a", ["bfs"], sizes=(8,), warmup=0, repeats=1)
+    assert row["dear_column"] == SHIPPED
+    assert (row["dear_model"], row["nar_model"]) == (str(pretrained_dir("dear", "bfs")), str(pretrained_dir("nar", "bfs")))
 
 
 def test_tolerance_sweep_scores_dear_at_each_tolerance_beside_nar(tmp_path: Path, smoke_run) -> None:
@@ -119,7 +133,7 @@ def test_tolerance_sweep_scores_dear_at_each_tolerance_beside_nar(tmp_path: Path
         shutil.copytree(smoke_run("bfs", model), runs / "bfs" / model / "seed0")
     rows = run_tolerance_benchmark(tmp_path, ["bfs", "activity_selector"], sizes=(8,), samples=4, tolerances=(0.5, 1e-6),
                                    runs=runs)
-    assert [(r["algorithm"], r["tol"]) for r in rows] == [("bfs", 0.5), ("bfs", 1e-6)]  # activity_selector: none shipped
+    assert [(r["algorithm"], r["tol"]) for r in rows] == [("bfs", 0.5), ("bfs", 1e-6)]  # activity_selector: no cells
     loose, tight = rows
     assert loose["iterations_mean"] < tight["iterations_mean"] <= tight["eval_max_iter"]
     assert loose["nar_score"] == tight["nar_score"] and loose["nar_steps_mean"] >= 1

@@ -292,10 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=2, help="inference: untimed calls before timing")
     p.add_argument("--repeats", type=int, default=5, help="inference: timed calls (median and IQR reported)")
     p.add_argument("--dear-column", default="dear",
-                   help="inference, tolerance, ship: the table column standing for DEAR (e.g. dear-jac1)")
+                   help="inference, tolerance (with --source table), ship: the table column standing for DEAR "
+                        "(e.g. dear-warm-tol0.01-jac0.1)")
     p.add_argument("--ship-as", default="", help="ship: the name the DEAR column ships under (default: the column's)")
     p.add_argument("--source", choices=("shipped", "table"), default="shipped",
-                   help="equilibrium: the packaged models or the table's trained runs")
+                   help="equilibrium, inference, tolerance, large-graph: the packaged models (default) or the "
+                        "table's seed-0 runs of --profile (--dear-column for DEAR; a missing cell is an error)")
     p.add_argument("--tol", type=float, default=1e-2, help="equilibrium: the relative tolerance checked (default 1e-2)")
     p.add_argument("--patience", type=int, default=0,
                    help="tolerance: also stop graphs after K iterations with no new lowest residual (0: off)")

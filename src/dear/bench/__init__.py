@@ -23,6 +23,11 @@ def _algorithms(text: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return chosen
 
 
+def _table_runs(args: argparse.Namespace) -> Path | None:
+    """The table's runs of ``--profile`` with ``--source table``; None (the packaged models) otherwise."""
+    return Path("runs/table") / args.profile if args.source == "table" else None
+
+
 def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
     """Dispatch ``dear bench WHAT`` (see ``dear bench --help``)."""
     if what == "data":
@@ -33,14 +38,13 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
         from dear.bench.inference import DEFAULT_SIZES, run_inference_benchmark
 
         run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes or DEFAULT_SIZES,
-                                warmup=args.warmup, repeats=args.repeats, runs=Path("runs/table") / args.profile,
+                                warmup=args.warmup, repeats=args.repeats, runs=_table_runs(args),
                                 dear_column=args.dear_column)
     elif what == "tolerance":
         from dear.bench.tolerance import run_tolerance_benchmark
 
         run_tolerance_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes or (64,),
-                                runs=Path("runs/table") / args.profile, column=args.dear_column,
-                                patience=args.patience)
+                                runs=_table_runs(args), column=args.dear_column, patience=args.patience)
     elif what == "equilibrium":
         from dear.bench.equilibrium import run_equilibrium_benchmark
 
@@ -63,7 +67,7 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
     elif what == "large-graph":
         from dear.bench.inference import large_graph_benchmark
 
-        large_graph_benchmark(out, runs=Path("runs/table") / args.profile)
+        large_graph_benchmark(out, runs=_table_runs(args))
     elif what == "memory":
         from dear.bench.memory import deq_memory_benchmark
 

@@ -60,13 +60,21 @@ def _spread(values: Sequence[float], per: int) -> dict:
     return {"median_s": float(median), "q1_s": float(q1), "q3_s": float(q3)}
 
 
+#: What a bench row says it timed when the models are the packaged ones (``--source shipped``).
+SHIPPED = "shipped"
+
+
 def find_model(kind: str, algorithm: str, runs: Path | None) -> Path:
-    """A trained run of ``kind``: from the table's runs when given, else the shipped model."""
-    if runs is not None:
-        candidate = Path(runs) / algorithm / kind / "seed0"
-        if (candidate / "model.safetensors").exists():
-            return candidate
-    return pretrained_dir(kind, algorithm)
+    """The model a bench measures: the packaged ``kind`` (``nar``/``dear``) when ``runs`` is None,
+    else the table's seed-0 run of column ``kind``, which must exist: falling back to the packaged
+    model would time one model under another's name."""
+    if runs is None:
+        return pretrained_dir(kind, algorithm)
+    candidate = Path(runs) / algorithm / kind / "seed0"
+    if not (candidate / "model.safetensors").exists():
+        raise ValueError(f"no trained {kind} cell for {algorithm} in {runs}; train it with "
+                         f"`dear bench table --algorithms {algorithm} --columns {kind}`")
+    return candidate
 
 
 #: The solver's stall test in the ``dear_patient`` variant: iterations without a new lowest residual.
@@ -89,6 +97,9 @@ def _case(row: dict) -> tuple:
 def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Sequence[int] = DEFAULT_SIZES,
                             warmup: int = 2, repeats: int = 5, runs: Path | None = None, seed: int = 4,
                             dear_column: str = "dear") -> list[dict]:
+    """Time NAR and DEAR side by side: the packaged models (``runs`` None; rows say
+    :data:`SHIPPED`), else the table's seed-0 runs of ``nar`` and ``dear_column``."""
+    label = SHIPPED if runs is None else dear_column
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
@@ -96,15 +107,16 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
              if n <= (get(a).max_timed_nodes or (COMPLETE_GRAPH_CAP if uses_complete_graph(a) else n))]
     for algorithm, n in tqdm(cases, desc="inference", unit="case"):
         try:
-            models = {name: load_run(find_model(dear_column if kind == "dear" else kind, algorithm, runs),
-                                     **settings)[1]
-                      for name, (kind, settings) in VARIANTS.items()}
+            columns = {"nar": "nar", "dear": "dear" if runs is None else dear_column}
+            sources = {kind: find_model(column, algorithm, runs) for kind, column in columns.items()}
+            models = {name: load_run(sources[kind], **settings)[1] for name, (kind, settings) in VARIANTS.items()}
         except ValueError as error:
             skipped.append(f"{algorithm}: {error}")
             continue
         count = graphs_per_batch(n)
         batch = collate(generate(algorithm, count, n, seed=seed, hints=False), hints=False)
-        row = {"algorithm": algorithm, "dear_column": dear_column, "n": n, "graphs": count,
+        row = {"algorithm": algorithm, "dear_column": label, "n": n, "graphs": count,
+               "dear_model": str(sources["dear"]), "nar_model": str(sources["nar"]),
                "nar_steps_mean": float(batch.length.float().mean()), "warmup": warmup, "repeats": repeats,
                "load_average_1min": os.getloadavg()[0]}
         for name, model in models.items():

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from dear.algorithms import REGISTRY, get
-from dear.bench.inference import DEAR_VARIANTS
+from dear.bench.inference import DEAR_VARIANTS, SHIPPED
 from dear.bench.records import dear_column
 from dear.bench.ship import PRETRAINED_ROOT
 from dear.bench.table import TAIL_FRACTION, aggregate, jacobian_weight, read_cells
@@ -493,7 +493,8 @@ def jacobian_section(results: Path, profile: str) -> list[str]:
 
 
 def _column_flag(column: str) -> str:
-    return f" --dear-column {column}" if column != "dear" else ""
+    """The flags that time ``column``: nothing for the packaged models, else the table's cell."""
+    return "" if column == SHIPPED else f" --source table --dear-column {column}"
 
 
 def _bench_commands(what: str, rows: list[dict], flags: Callable[[dict], str]) -> list[str]:
@@ -565,7 +566,10 @@ def targets_section(results: Path, profile: str) -> list[str]:
         if r["n"] >= TARGET_MIN_N:
             cases.setdefault((r["algorithm"], dear_column(r)), {})[r["n"]] = r
 
+    recipes = dear_recipes(read_cells(results / "table" / profile))
+
     def score(algorithm: str, column: str) -> str:
+        column = recipes.get(algorithm, "–") if column == SHIPPED else column  # the shipped DEAR's cells
         entry = table.get(algorithm, {}).get(column, {}).get("64")
         return f"{entry['mean']:.3f} [{entry['n']}]" if entry else "–"
 
@@ -582,7 +586,8 @@ def targets_section(results: Path, profile: str) -> list[str]:
             variant = min(DEAR_VARIANTS, key=lambda v: r.get(f"{v}_over_nar", np.inf))
             cheapest.append(f"{n}: {r[f'{variant}_over_nar']:.2f} ({DEAR_VARIANTS[variant]})")
         met = "yes" if all(ratio <= target for ratio in ratios.values()) else "no"
-        lines.append(f"| {algorithm} | {column} | ≤ {target:g} | "
+        shown = f"shipped (`{recipes.get(algorithm, '?')}`)" if column == SHIPPED else column
+        lines.append(f"| {algorithm} | {shown} | ≤ {target:g} | "
                      + ", ".join(f"{n}: {ratio:.2f}" for n, ratio in ratios.items())
                      + f" | {met} | {'; '.join(cheapest)} | {score(algorithm, column)} | {score(algorithm, 'nar')} |")
     return lines

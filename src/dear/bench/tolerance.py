@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from dear.bench.inference import find_model
+from dear.bench.inference import SHIPPED, find_model
 from dear.bench.plots import plot_tradeoff
 from dear.bench.records import merge_rows, write_rows
 from dear.data.splits import TEST
@@ -37,14 +37,17 @@ def _case(row: dict) -> tuple:
 def run_tolerance_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Sequence[int] = (64,), samples: int = 100,
                             tolerances: Sequence[float] = TOLERANCES, runs: Path | None = None,
                             column: str = "dear", patience: int = 0) -> list[dict]:
-    """Sweep every algorithm with a trained (``column``, nar) pair; writes ``bench_tolerance.*``."""
+    """Sweep every algorithm's packaged DEAR (``runs`` None; rows say :data:`SHIPPED`), else its
+    table cell of ``column`` beside the ``nar`` cell; writes ``bench_tolerance.*``."""
+    label = SHIPPED if runs is None else column
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
     cases = [(algorithm, n) for algorithm in algorithms for n in sizes]
     for algorithm, size in tqdm(cases, desc="tolerance", unit="case"):
         try:
-            dear_dir, nar_dir = find_model(column, algorithm, runs), find_model("nar", algorithm, runs)
+            dear_dir = find_model("dear" if runs is None else column, algorithm, runs)
+            nar_dir = find_model("nar", algorithm, runs)
         except ValueError as error:
             skipped.append(f"{algorithm}: {error}")
             continue
@@ -53,7 +56,7 @@ def run_tolerance_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
         for tol in tolerances:
             result = score_run(dear_dir, (size,), samples, eval_tol=tol, eval_patience=patience)[str(size)]
             rows.append({
-                "algorithm": algorithm, "column": column, "n": size, "tol": tol, "patience": patience,
+                "algorithm": algorithm, "column": label, "n": size, "tol": tol, "patience": patience,
                 "score": result["score"], "iterations_mean": result["iterations_mean"],
                 "iterations_max": result["iterations_max"], "converged_fraction": result["converged_fraction"],
                 "stalled_fraction": result["stalled_fraction"], "residual_max": result["residual_max"],
