@@ -286,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "dear-jac<w> (Jacobian weight w, default 0.1: dear-jac, dear-jac1, dear-jac0.3), dem, triplet, "
                         "and the recipes of dear.bench.table.EXTRA_MODELS); equilibrium --source table: the DEAR "
                         "columns to re-solve (default all)")
+    p.add_argument("--models", default=None,
+                   help="solve: the models asked, shipped names or run directories (default dear,nar), e.g. "
+                        "dear,runs/curve/cpu/bellman_ford/dear")
     p.add_argument("--workers", type=int, default=2, help="table: cells trained at once (one thread each)")
     p.add_argument("--sizes", type=_sizes, default=None,
                    help="inference: graph sizes (default 16,64,256,1024); tolerance: test sizes (default 64)")

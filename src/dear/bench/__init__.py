@@ -62,7 +62,8 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
     elif what == "solve":
         from dear.bench.solve_quality import DEFAULT_ALGORITHMS, run_solve_benchmark
 
-        verdict = run_solve_benchmark(out, algorithms=_algorithms(args.algorithms, DEFAULT_ALGORITHMS))
+        verdict = run_solve_benchmark(out, algorithms=_algorithms(args.algorithms, DEFAULT_ALGORITHMS),
+                                      models=_names(args.models) or ("dear", "nar"))
         print(json.dumps(verdict, indent=2))
     elif what == "large-graph":
         from dear.bench.inference import large_graph_benchmark
