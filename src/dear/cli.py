@@ -10,7 +10,10 @@ import os
 import sys
 import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # the CLI imports the library lazily, to start fast
+    from dear.config import TrainConfig
 
 from dear.errors import DearError
 
@@ -115,15 +118,20 @@ def _set_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from dear.config import make_config
-    from dear.train import train
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The run ``dear train``'s arguments ask for: the profile's values, then the flags given."""
+    from dear.config import SWITCHES, make_config
 
     overrides = {name: getattr(args, name) for name in train_flags()}
-    overrides.update(model=args.model, processor=args.processor, seed=args.seed,
-                     granola=args.granola or None, cgp=args.cgp or None, spectral_norm=args.spectral_norm or None)
-    config = make_config(args.algorithm, args.profile, **overrides)
-    summary = train(config, Path(args.out), resume=args.resume, progress=not args.quiet)
+    overrides.update({name: getattr(args, name) or None for name in SWITCHES})
+    overrides.update(model=args.model, processor=args.processor, seed=args.seed)
+    return make_config(args.algorithm, args.profile, **overrides)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from dear.train import train
+
+    summary = train(train_config(args), Path(args.out), resume=args.resume, progress=not args.quiet)
     if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 speaks for the run
         print(json.dumps(summary))
     return 0

@@ -196,6 +196,38 @@ def flags() -> dict[str, tuple[type, str]]:
             for f in fields(TrainConfig) if "help" in f.metadata}
 
 
+#: ``dear train``'s switches (``--granola``): config fields set by a flag with no value.
+SWITCHES = ("granola", "cgp", "spectral_norm")
+
+
+def train_command(config: Mapping[str, Any]) -> str:
+    """The ``dear train`` command that trains ``config`` (a saved run's, as a dict): its
+    algorithm, model, profile and seed, then every flag whose value differs from the profile's,
+    so the command reproduces the run rather than what its name suggests. Differences no flag can
+    express (a run from before the profile changed) follow as ``(not flags: name=value, ...)``."""
+    run = asdict(TrainConfig.from_dict(dict(config)))  # fields the file predates take their defaults
+    base = asdict(make_config(run["algorithm"], run["profile"], model=run["model"]))
+    words = ["dear train", run["algorithm"], "--model", run["model"], "--profile", run["profile"],
+             "--seed", str(run["seed"])]
+    if run["processor"] != base["processor"]:
+        words += ["--processor", run["processor"]]
+    words += ["--" + name.replace("_", "-") for name in SWITCHES if run[name]]
+    settable = {"algorithm", "model", "profile", "seed", "processor", *SWITCHES, *flags()}
+    for name in flags():
+        if run[name] != base[name]:
+            words += ["--" + name.replace("_", "-"), _flag_value(run[name])]
+    fixed = [f"{name}={_flag_value(run[name])}" for name in base
+             if name not in settable and name not in ("max_steps", *RUN_PROSE) and run[name] != base[name]]
+    return " ".join(words) + (f" (not flags: {', '.join(fixed)})" if fixed else "")
+
+
+def _flag_value(value: Any) -> str:
+    """A config value as ``dear train`` reads it (lists comma-separated, floats shortest)."""
+    if isinstance(value, tuple):
+        return ",".join(map(_flag_value, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 #: What names a run without changing what it trains: a profile's prose.
 RUN_PROSE = ("description",)
 

@@ -25,7 +25,7 @@ from dear.bench.inference import DEAR_VARIANTS, SHIPPED
 from dear.bench.records import dear_column
 from dear.bench.ship import PRETRAINED_ROOT
 from dear.bench.table import TAIL_FRACTION, aggregate, jacobian_weight, read_cells
-from dear.config import same_recipe
+from dear.config import same_recipe, train_command
 from dear.data.splits import TEST, TEST_SAMPLES
 
 #: Our columns set beside the published figures: the blog's DEM against our re-implementation.
@@ -628,10 +628,7 @@ def shipped_section(pretrained: Path) -> list[str]:
         config = json.loads(path.read_text())
         evaluation = _load(path.parent / "eval.json") or {}
         summary = _load(path.parent / "train_summary.json") or {}
-        jacobian = f" --jacobian-weight {config['jacobian_weight']:g}" if config.get("jacobian_weight") else ""
-        edge_p = f" --edge-p {','.join(f'{p:g}' for p in config['edge_p'])}" if config.get("edge_p") else ""
-        command = (f"`dear train {config['algorithm']} --model {config['model']} --profile {config['profile']} "
-                   f"--seed {config['seed']}{jacobian}{edge_p}`")
+        command = f"`{train_command(config)}`"
         scores = [f"{evaluation[size]['score']:.3f}" if size in evaluation else "–" for size in ("64", "128")]
         best = summary.get("best_val_score")
         lines.append(f"| {path.parent.parent.name} | {config['algorithm']} | {command} | {config['steps']} | "
