@@ -387,3 +387,14 @@ def test_equilibrium_cases_are_the_dear_cells_with_a_nar_partner_of_the_chosen_c
     assert found == [("bfs", "dear", 0, 0.9), ("bfs", "dear-jac1", 0, 0.9)]  # dfs has no nar cell, dem is no DEAR
     only = table_cases(runs, results, ("bfs",), 64, columns=("dear-jac1",))
     assert [c for _, c, *_ in only] == ["dear-jac1"]
+
+
+def test_adjoint_is_solved_only_where_the_forward_converged(smoke_run) -> None:
+    from dear.bench.adjoint import adjoint_convergence
+
+    run = smoke_run("bfs", "dear")
+    loose = adjoint_convergence(run, size=8, samples=6, tol=0.9)
+    assert loose["implicit_fraction"] == 1.0  # every forward converged: every graph gets the adjoint
+    assert 0.0 <= loose["adjoint_converged_fraction"] <= 1.0 and loose["adjoint_iterations_mean"] >= 1
+    unreachable = adjoint_convergence(run, size=8, samples=6, tol=1e-12)
+    assert unreachable == {"implicit_fraction": 0.0}  # no fixed point: no implicit gradient, no adjoint
