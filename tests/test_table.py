@@ -398,3 +398,14 @@ def test_adjoint_is_solved_only_where_the_forward_converged(smoke_run) -> None:
     assert 0.0 <= loose["adjoint_converged_fraction"] <= 1.0 and loose["adjoint_iterations_mean"] >= 1
     unreachable = adjoint_convergence(run, size=8, samples=6, tol=1e-12)
     assert unreachable == {"implicit_fraction": 0.0}  # no fixed point: no implicit gradient, no adjoint
+
+
+def test_a_nar_is_not_evaluated_where_unrolling_its_t_is_beyond_the_budget() -> None:
+    from dear.bench.table import UNROLL_EVAL_BUDGET, Cell, affordable_sizes, unroll_cost
+
+    assert unroll_cost("bubble_sort", 128, 100) > UNROLL_EVAL_BUDGET > unroll_cost("bubble_sort", 64, 100)
+    sizes, skipped = affordable_sizes(Cell("bubble_sort", "nar", 0), (64, 128), 100)
+    assert sizes == [64] and list(skipped) == ["128"] and "not evaluated" in skipped["128"]
+    # DEAR and NAR-LT never unroll the ground-truth T: every size is kept.
+    for column in ("dear", "nar-lt"):
+        assert affordable_sizes(Cell("bubble_sort", column, 0), (64, 128), 100) == ([64, 128], {})

@@ -60,6 +60,11 @@ JACOBIAN_COLUMN = re.compile(r"dear-jac(\d+(?:\.\d+)?)?")
 #: Columns trained from another column's run of the same algorithm and seed (their ``--align`` target).
 ALIGNED_TO = {"dear-align": "nar"}
 TEST_SIZES = (64, 128)
+#: Largest evaluation of a model that unrolls the ground-truth number of steps T, per test size:
+#: test graphs x T x message edges. Above it the size is skipped and the cell says why (NAR on
+#: bubble_sort at n=128: 100 x ~8,100 x 16,384 = 1.3e10 edge-steps, about two hours on one core
+#: here; heapsort's 1.7e9 about a quarter of an hour).
+UNROLL_EVAL_BUDGET = 2e9
 
 
 @dataclass(frozen=True)
@@ -138,11 +143,41 @@ def tail_solver(metrics: Sequence[dict]) -> dict[str, float]:
     return {k: sum(m[k] for m in tail) / len(tail) for k in SOLVER_LOGS} if tail else {}
 
 
+def unroll_cost(algorithm: str, n: int, samples: int) -> float:
+    """Edge-steps of unrolling the ground-truth T on ``samples`` test graphs of ``n`` nodes
+    (estimated from 4 graphs): what evaluating a NAR at that size costs."""
+    from dear.data import generate
+    from dear.data.batching import collate
+
+    probe = generate(algorithm, 4, n, seed=0, hints=False)
+    edges = collate(probe, hints=False).edge_index.shape[1] / len(probe)
+    return samples * float(np.mean([t.length for t in probe])) * edges
+
+
+def affordable_sizes(cell: Cell, sizes: Sequence[int], samples: int) -> tuple[list[int], dict[str, str]]:
+    """The test sizes the cell is evaluated at, and why each other one is skipped: a model that
+    unrolls T steps is not evaluated where that exceeds :data:`UNROLL_EVAL_BUDGET`."""
+    from dear.models import model_class  # torch: only where a cell is run, not for the report
+
+    if not model_class(column_model(cell.column)[0]).uses_length:
+        return list(sizes), {}
+    kept, skipped = [], {}
+    for size in sizes:
+        cost = unroll_cost(cell.algorithm, size, samples)
+        if cost > UNROLL_EVAL_BUDGET:
+            skipped[str(size)] = (f"not evaluated: unrolling T on {samples} graphs is {cost:.1e} edge-steps "
+                                  f"(budget {UNROLL_EVAL_BUDGET:.0e}, UNROLL_EVAL_BUDGET)")
+        else:
+            kept.append(size)
+    return kept, skipped
+
+
 def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, sizes: Sequence[int], samples: int) -> Path:
     """Train (or resume) and evaluate one cell; returns its result file."""
     result_path = results_root / f"{cell.name}.json"
     if result_path.exists():
         return result_path
+    sizes, skipped = affordable_sizes(cell, sizes, samples)
     run_dir = runs_root / cell.algorithm / cell.column / f"seed{cell.seed}"
     env = os.environ | {"OMP_NUM_THREADS": "1"}
     log = run_dir.parent / f"seed{cell.seed}.log"
@@ -167,6 +202,7 @@ def run_cell(cell: Cell, profile: str, runs_root: Path, results_root: Path, size
     metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line]
     evaluation = {str(size): evaluation[str(size)] for size in sizes}  # eval.json may hold other sizes too
     record = {"cell": cell.__dict__, "profile": profile, "train": summary, "eval": evaluation,
+              **({"skipped_sizes": skipped} if skipped else {}),
               "final_loss": metrics[-1]["loss"] if metrics else None,
               "tail_loss_parts": tail_losses(metrics),
               "tail_solver": tail_solver(metrics),
