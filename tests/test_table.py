@@ -107,8 +107,8 @@ def test_inference_benchmark_times_the_chosen_dear_column(tmp_path: Path, smoke_
     assert [(r["algorithm"], r["dear_column"], r["n"]) for r in rows] == [("bfs", "dear-jac", 8)]
     assert rows[0]["dear_model"] == str(runs / "bfs" / "dear-jac" / "seed0")
     skipped = json.loads((tmp_path / "bench_inference.json").read_text())["meta"]["skipped"]
-    assert skipped == ["dfs: no trained nar cell for dfs in " + str(runs) + "; train it with "
-                       "`dear bench table --algorithms dfs --columns nar`"]
+    assert skipped == ["dfs: no trained dear-jac cell for dfs in " + str(runs) + "; train it with "
+                       "`dear bench table --algorithms dfs --columns dear-jac`"]
     assert rows[0]["dear_iterations_mean"] >= 1 and rows[0]["nar_median_s"] > 0
     assert rows[0]["dear_patient_iterations_mean"] <= rows[0]["dear_iterations_mean"]  # only ever stops earlier
     assert (tmp_path / "bench_inference.csv").exists()

@@ -77,6 +77,12 @@ def find_model(kind: str, algorithm: str, runs: Path | None) -> Path:
     return candidate
 
 
+def model_pair(algorithm: str, runs: Path | None, dear_column: str) -> tuple[Path, Path]:
+    """The (DEAR, NAR) a bench compares: the packaged pair (``runs`` None), else the table's
+    seed-0 cells of ``dear_column`` and ``nar``."""
+    return find_model("dear" if runs is None else dear_column, algorithm, runs), find_model("nar", algorithm, runs)
+
+
 #: The solver's stall test in the ``dear_patient`` variant: iterations without a new lowest residual.
 PATIENCE = 8
 #: Timed variants: (model kind, evaluation settings replaced). DEAR is timed at relative
@@ -107,8 +113,8 @@ def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
              if n <= (get(a).max_timed_nodes or (COMPLETE_GRAPH_CAP if uses_complete_graph(a) else n))]
     for algorithm, n in tqdm(cases, desc="inference", unit="case"):
         try:
-            columns = {"nar": "nar", "dear": "dear" if runs is None else dear_column}
-            sources = {kind: find_model(column, algorithm, runs) for kind, column in columns.items()}
+            dear_dir, nar_dir = model_pair(algorithm, runs, dear_column)
+            sources = {"dear": dear_dir, "nar": nar_dir}
             models = {name: load_run(sources[kind], **settings)[1] for name, (kind, settings) in VARIANTS.items()}
         except ValueError as error:
             skipped.append(f"{algorithm}: {error}")

@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from dear.bench.inference import SHIPPED, find_model
+from dear.bench.inference import SHIPPED, model_pair
 from dear.bench.plots import plot_tradeoff
 from dear.bench.records import merge_rows, write_rows
 from dear.data.splits import TEST
@@ -46,8 +46,7 @@ def run_tolerance_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Seq
     cases = [(algorithm, n) for algorithm in algorithms for n in sizes]
     for algorithm, size in tqdm(cases, desc="tolerance", unit="case"):
         try:
-            dear_dir = find_model("dear" if runs is None else column, algorithm, runs)
-            nar_dir = find_model("nar", algorithm, runs)
+            dear_dir, nar_dir = model_pair(algorithm, runs, column)
         except ValueError as error:
             skipped.append(f"{algorithm}: {error}")
             continue
