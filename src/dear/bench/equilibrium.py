@@ -8,9 +8,10 @@ and records, per model, the share of graphs that converged, iterations and resid
 score of the NAR of the same algorithm (and seed) on the same graphs.
 
 Two sources: ``shipped`` (the packaged ``dear`` and ``nar`` models: the check of issue
-"DEAR at equilibrium", with its pass/fail verdict, and the adjoint solve at their fixed points,
-:mod:`dear.bench.adjoint`) and ``table`` (every DEAR-family cell
-whose run is on disk, against the same seed's ``nar`` cell: the ablation of recipes).
+"DEAR at equilibrium", with its pass/fail verdict) and ``table`` (every DEAR-family cell
+whose run is on disk, against the same seed's ``nar`` cell: the ablation of recipes). Every
+row also solves, at the fixed points found, the adjoint system the implicit gradient needs
+(:mod:`dear.bench.adjoint`).
 """
 
 from __future__ import annotations
@@ -42,10 +43,7 @@ def _case(row: dict) -> tuple:
 def _row(source: str, algorithm: str, column: str, seed: int, dear_dir: Path, nar_score: float, size: int,
          samples: int, tol: float) -> dict:
     dear = score_run(dear_dir, (size,), samples, eval_tol=tol)[str(size)]
-    # The shipped check also shows the adjoint the implicit gradient would need (not the
-    # ablation: a backward pass per model and graph doubles its time).
-    adjoint = adjoint_convergence(dear_dir, size, samples, tol) if source == "shipped" else {}
-    return adjoint | {"source": source, "algorithm": algorithm, "column": column, "seed": seed, "n": size, "tol": tol,
+    return adjoint_convergence(dear_dir, size, samples, tol) | {"source": source, "algorithm": algorithm, "column": column, "seed": seed, "n": size, "tol": tol,
             "eval_max_iter": dear["eval_max_iter"], "score": dear["score"], "nar_score": nar_score,
             "converged_fraction": dear["converged_fraction"], "iterations_mean": dear["iterations_mean"],
             "iterations_max": dear["iterations_max"], "residual_mean": dear["residual_mean"],

@@ -384,7 +384,7 @@ def equilibrium_section(results: Path, profile: str) -> list[str]:
                          f"above on {verdict.get('score_within_margin')} of {verdict.get('algorithms')}: "
                          f"**{yes[bool(verdict.get('score_holds'))]}** (misses: "
                          f"{', '.join(verdict.get('score_misses', [])) or 'none'}).")
-        lines += [*criteria, "", *_equilibrium_rows(shipped, {}, adjoint=True)]
+        lines += [*criteria, "", *_equilibrium_rows(shipped, {})]
     table = [r for r in rows if r["source"] == "table"]
     if table:
         records = {(r["cell"]["algorithm"], r["cell"]["column"], r["cell"]["seed"]): r
@@ -394,11 +394,11 @@ def equilibrium_section(results: Path, profile: str) -> list[str]:
     return lines
 
 
-def _equilibrium_rows(rows: list[dict], records: dict, adjoint: bool = False) -> list[str]:
-    """One row per DEAR; ``adjoint``: with the adjoint solve at its fixed points (shipped models)."""
-    extra = " adjoint converged (iterations) |" if adjoint else ""
+def _equilibrium_rows(rows: list[dict], records: dict) -> list[str]:
+    """One row per DEAR, with the adjoint solve at its fixed points (– for rows measured before)."""
     lines = [("| algorithm | column | seed | n | tol | cap | score | NAR | converged | iterations (mean / max) "
-              f"| residual (mean / max) | train min | converged in training |{extra}"), "|---" * (13 + adjoint) + "|"]
+              "| residual (mean / max) | train min | converged in training | adjoint converged (iterations) |"),
+             "|---" * 14 + "|"]
     for r in sorted(rows, key=lambda r: (r["algorithm"], r["column"], r["seed"])):
         record = records.get((r["algorithm"], r["column"], r["seed"]), {})
         minutes = f"{record['train_seconds'] / 60:.1f}" if record.get("train_seconds") else "–"
@@ -408,9 +408,8 @@ def _equilibrium_rows(rows: list[dict], records: dict, adjoint: bool = False) ->
                 f"{r['converged_fraction']:.0%} | "
                 f"{r['iterations_mean']:.1f} / {r['iterations_max']:.0f} | {r['residual_mean']:.3g} / "
                 f"{r['residual_max']:.3g} | {minutes} | {'–' if trained is None else f'{trained:.0%}'} |")
-        if adjoint:
-            line += (f" {r['adjoint_converged_fraction']:.0%} ({r['adjoint_iterations_mean']:.1f}) |"
-                     if "adjoint_converged_fraction" in r else " – |")
+        line += (f" {r['adjoint_converged_fraction']:.0%} ({r['adjoint_iterations_mean']:.1f}) |"
+                 if "adjoint_converged_fraction" in r else " – |")
         lines.append(line)
     return lines
 
