@@ -409,3 +409,11 @@ def test_a_nar_is_not_evaluated_where_unrolling_its_t_is_beyond_the_budget() -> 
     # DEAR and NAR-LT never unroll the ground-truth T: every size is kept.
     for column in ("dear", "nar-lt"):
         assert affordable_sizes(Cell("bubble_sort", column, 0), (64, 128), 100) == ([64, 128], {})
+
+
+def test_bench_rows_land_in_a_folder_that_does_not_exist_yet(tmp_path: Path) -> None:
+    from dear.bench.records import write_rows
+
+    write_rows(tmp_path / "new" / "deeper" / "bench_x.json", {"machine": "m"}, [{"a": 1, "b": [2]}])
+    assert json.loads((tmp_path / "new" / "deeper" / "bench_x.json").read_text())["rows"] == [{"a": 1, "b": [2]}]
+    assert (tmp_path / "new" / "deeper" / "bench_x.csv").read_text().splitlines() == ["a,b", "1,[2]"]

@@ -25,7 +25,9 @@ def merge_rows(path: Path, rows: list[Row], case: CaseKey) -> list[Row]:
 
 
 def write_rows(json_path: Path, meta: dict, rows: list[Row]) -> None:
-    """``{"meta", "rows"}`` as JSON and the rows as CSV next to it (same stem)."""
+    """``{"meta", "rows"}`` as JSON and the rows as CSV next to it (same stem), in a folder made
+    if missing: a bench given a new ``--out`` must not lose its measurements at the last step."""
+    json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     with open(json_path.with_suffix(".csv"), "w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
