@@ -11,7 +11,9 @@ Two sources: ``shipped`` (the packaged ``dear`` and ``nar`` models: the check of
 "DEAR at equilibrium", with its pass/fail verdict) and ``table`` (every DEAR-family cell
 whose run is on disk, against the same seed's ``nar`` cell: the ablation of recipes). Every
 row also solves, at the fixed points found, the adjoint system the implicit gradient needs
-(:mod:`dear.bench.adjoint`).
+(:mod:`dear.bench.adjoint`), and the same graphs from the starts the model was not trained from,
+to see whether its equilibrium (and answer) depends on where the solve begins
+(:mod:`dear.bench.uniqueness`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tqdm.auto import tqdm
 from dear.bench.adjoint import adjoint_convergence
 from dear.bench.records import merge_rows, write_rows
 from dear.bench.table import column_model
+from dear.bench.uniqueness import other_starts
 from dear.data.splits import TEST
 from dear.run import score_run
 from dear.solving import pretrained_dir
@@ -43,7 +46,8 @@ def _case(row: dict) -> tuple:
 def _row(source: str, algorithm: str, column: str, seed: int, dear_dir: Path, nar_score: float, size: int,
          samples: int, tol: float) -> dict:
     dear = score_run(dear_dir, (size,), samples, eval_tol=tol)[str(size)]
-    return adjoint_convergence(dear_dir, size, samples, tol) | {"source": source, "algorithm": algorithm, "column": column, "seed": seed, "n": size, "tol": tol,
+    measured = adjoint_convergence(dear_dir, size, samples, tol) | other_starts(dear_dir, size, samples, tol)
+    return measured | {"source": source, "algorithm": algorithm, "column": column, "seed": seed, "n": size, "tol": tol,
             "eval_max_iter": dear["eval_max_iter"], "score": dear["score"], "nar_score": nar_score,
             "converged_fraction": dear["converged_fraction"], "iterations_mean": dear["iterations_mean"],
             "iterations_max": dear["iterations_max"], "residual_mean": dear["residual_mean"],

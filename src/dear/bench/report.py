@@ -25,6 +25,7 @@ from dear.bench.inference import DEAR_VARIANTS, SHIPPED
 from dear.bench.records import dear_column
 from dear.bench.ship import PRETRAINED_ROOT
 from dear.bench.table import TAIL_FRACTION, aggregate, jacobian_weight, read_cells
+from dear.bench.uniqueness import STARTS
 from dear.config import same_recipe, train_command
 from dear.data.splits import TEST, TEST_SAMPLES
 
@@ -397,8 +398,9 @@ def equilibrium_section(results: Path, profile: str) -> list[str]:
 def _equilibrium_rows(rows: list[dict], records: dict) -> list[str]:
     """One row per DEAR, with the adjoint solve at its fixed points (– for rows measured before)."""
     lines = [("| algorithm | column | seed | n | tol | cap | score | NAR | converged | iterations (mean / max) "
-              "| residual (mean / max) | train min | converged in training | adjoint converged (iterations) |"),
-             "|---" * 14 + "|"]
+              "| residual (mean / max) | train min | converged in training | adjoint converged (iterations) "
+              "| same answer from another start (fixed-point distance) |"),
+             "|---" * 15 + "|"]
     for r in sorted(rows, key=lambda r: (r["algorithm"], r["column"], r["seed"])):
         record = records.get((r["algorithm"], r["column"], r["seed"]), {})
         minutes = f"{record['train_seconds'] / 60:.1f}" if record.get("train_seconds") else "–"
@@ -410,8 +412,20 @@ def _equilibrium_rows(rows: list[dict], records: dict) -> list[str]:
                 f"{r['residual_max']:.3g} | {minutes} | {'–' if trained is None else f'{trained:.0%}'} |")
         line += (f" {r['adjoint_converged_fraction']:.0%} ({r['adjoint_iterations_mean']:.1f}) |"
                  if "adjoint_converged_fraction" in r else " – |")
-        lines.append(line)
+        lines.append(line + f" {_starts_cell(r)} |")
     return lines
+
+
+def _starts_cell(row: dict) -> str:
+    """``zeros 87% (0.40) · random 48% (0.72)``: per start other than the model's own, the share of
+    answers that stay the same and the median relative distance between the fixed points."""
+    parts = []
+    for start in STARTS:
+        if f"{start}_agreement" not in row:
+            continue
+        distance = row[f"{start}_distance_median"]
+        parts.append(f"{start} {row[f'{start}_agreement']:.0%} ({'–' if distance is None else f'{distance:.2f}'})")
+    return " · ".join(parts) or "–"
 
 
 def curve_section(results: Path, profile: str) -> list[str]:

@@ -133,11 +133,18 @@ class DEAR(Reasoner):
         )
         return cls(config.algorithm, config.hidden, config.processor, **(options | overrides))
 
-    def equilibrium(self, graph: EncodedGraph, num_states: int = 0) -> tuple[torch.Tensor, SolverInfo]:
-        """Solve for ``h*`` with the settings of the current mode (train or eval)."""
+    def equilibrium(self, graph: EncodedGraph, num_states: int = 0,
+                    start: torch.Tensor | None = None) -> tuple[torch.Tensor, SolverInfo]:
+        """Solve for ``h*`` with the settings of the current mode (train or eval), from ``start``
+        (``[N, H]``; default the model's ``init``)."""
         limits = self.train_limits if self.training else self.eval_limits
         # The start does not change a fixed point, only the way there: no gradient flows into it.
-        z0 = graph.node.detach().clone() if self.init == "inputs" else graph.node.new_zeros(graph.num_nodes, self.hidden)
+        if start is not None:
+            z0 = start.detach()
+        elif self.init == "inputs":
+            z0 = graph.node.detach().clone()
+        else:
+            z0 = graph.node.new_zeros(graph.num_nodes, self.hidden)
         return solve(
             lambda h, active: self.processor(h, graph, active), z0, graph.batch, f_accepts_mask=True,
             return_trajectory=num_states, **limits, **self.solver_options,

@@ -1,0 +1,79 @@
+"""Whether a DEAR's answer depends on where its solve starts (dear.bench.uniqueness)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from dear.bench.uniqueness import STARTS, answer_agreement, compare_starts, other_starts, start_state
+from dear.data import generate
+from dear.models.dear import DEAR
+from dear.nn.graph import EncodedGraph
+from dear.specs import Type
+
+
+class _Map(nn.Module):
+    """A stand-in processor: ``h -> rule(h, graph)`` on every row."""
+
+    def __init__(self, rule) -> None:
+        super().__init__()
+        self.rule = rule
+
+    def forward(self, h: torch.Tensor, graph: EncodedGraph, active: torch.Tensor | None = None) -> torch.Tensor:
+        return self.rule(h, graph)
+
+
+def _dear_with(rule) -> DEAR:
+    torch.manual_seed(0)
+    model = DEAR("bfs", hidden=8, init="inputs", eval_tol=1e-6, eval_max_iter=20)
+    model.processor = _Map(rule)
+    return model.eval()
+
+
+def test_a_map_with_one_fixed_point_gives_the_same_answer_from_every_start() -> None:
+    model = _dear_with(lambda h, graph: torch.tanh(graph.node))  # reached in one step from anywhere
+    result = compare_starts(model, generate("bfs", 6, 8, seed=0), batch_size=4, starts=("zeros", "random"))
+    for start in ("zeros", "random"):
+        assert result[f"{start}_converged_fraction"] == 1.0
+        assert result[f"{start}_distance_max"] == pytest.approx(0.0, abs=1e-6)
+        assert result[f"{start}_agreement"] == 1.0
+
+
+def test_a_map_that_fixes_every_state_answers_from_where_it_starts() -> None:
+    model = _dear_with(lambda h, graph: h)  # every state is a fixed point: the start is the answer
+    result = compare_starts(model, generate("bfs", 6, 8, seed=0), batch_size=4, starts=("zeros", "random"))
+    assert result["random_converged_fraction"] == 1.0  # each start converges at once, to itself
+    assert result["zeros_distance_median"] == pytest.approx(1.0)  # ‖0 − h_ref‖ / ‖h_ref‖
+    assert result["random_distance_median"] > 0.5
+    assert result["random_agreement"] < 1.0
+
+
+def _two_graphs() -> EncodedGraph:
+    """Graphs of 3 and 2 nodes, without edges."""
+    return EncodedGraph(node=torch.zeros(5, 8), edge=torch.zeros(0, 8), graph=torch.zeros(2, 8),
+                        edge_index=torch.zeros(2, 0, dtype=torch.long), batch=torch.tensor([0, 0, 0, 1, 1]),
+                        num_graphs=2)
+
+
+def test_a_mask_one_answer_is_one_per_graph() -> None:
+    graph = _two_graphs()
+    a = torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0])
+    b = torch.tensor([0.0, 1.0, 0.0, 0.0, 1.0])  # graph 0 picked another node, graph 1 the same
+    assert answer_agreement(a, b, "node", Type.MASK_ONE, graph).tolist() == [False, True]
+    assert answer_agreement(a, b, "node", Type.MASK, graph).tolist() == [False, False, True, True, True]
+
+
+def test_an_unknown_start_is_named() -> None:
+    graph = _two_graphs()
+    with pytest.raises(ValueError, match="unknown start 'ones'; choose one of: zeros, inputs, random"):
+        start_state("ones", graph, 8, 1.0, torch.Generator())
+    noise = start_state("random", graph, 8, 2.0, torch.Generator().manual_seed(0))
+    assert noise.shape == (5, 8) and 1.0 < float(noise.std()) < 3.0
+
+
+def test_a_run_is_compared_from_the_starts_it_was_not_trained_from(smoke_run) -> None:
+    result = other_starts(smoke_run("bfs", "dear"), size=8, samples=4, tol=0.5)
+    own = result["start"]
+    assert own in STARTS and f"{own}_agreement" not in result
+    assert {f"{s}_agreement" for s in STARTS if s != own} <= set(result)
