@@ -77,3 +77,21 @@ def test_a_run_is_compared_from_the_starts_it_was_not_trained_from(smoke_run) ->
     own = result["start"]
     assert own in STARTS and f"{own}_agreement" not in result
     assert {f"{s}_agreement" for s in STARTS if s != own} <= set(result)
+
+
+def test_start_noise_moves_the_start_of_training_solves_only() -> None:
+    model = _dear_with(lambda h, graph: h)  # the fixed point is the start: it shows where a solve began
+    model.start_noise = 0.5
+    graph = model.encode(_batch())
+    model.train()
+    noisy, _ = model.equilibrium(graph)
+    assert 0.3 < float((noisy - graph.node).std()) < 0.7
+    model.eval()
+    clean, _ = model.equilibrium(graph)
+    assert torch.equal(clean, graph.node)  # evaluation starts where the model's init says
+
+
+def _batch():
+    from dear.data.batching import collate
+
+    return collate(generate("bfs", 2, 8, seed=0), hints=False)

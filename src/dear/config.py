@@ -78,6 +78,9 @@ class TrainConfig:
     anderson_m: int = option(6, "dear: Anderson memory")
     jacobian_weight: float = option(0.0, "dear: Hutchinson Jacobian regulariser weight (paper: 1e-4)")
     state_noise: float = option(0.0, "dear: std of Gaussian state noise, training only")
+    start_noise: float = option(
+        0.0, "dear: std of Gaussian noise added to the start of every training solve, so that the answer is "
+        "reached from around the start and not only from it; evaluation starts clean")
     granola: bool = False
     cgp: bool = False
     spectral_norm: bool = False  # dear: spectral normalisation of the processor's linear maps
@@ -133,8 +136,9 @@ class TrainConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 < self.phantom_damping <= 1:
             raise ValueError(f"phantom_damping must be in (0, 1], got {self.phantom_damping}")
-        if not self.align_weight >= 0:
-            raise ValueError(f"align_weight must be non-negative, got {self.align_weight}")
+        for name in ("align_weight", "state_noise", "start_noise"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
         return self
 
     def _check_types(self) -> None:

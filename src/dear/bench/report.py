@@ -337,7 +337,8 @@ def budget_note(profile: str) -> list[str]:
 PROTOCOL_SETTINGS = ("train_samples", "train_sizes", "random_pos", "val_samples", "val_size", "test_samples",
                      "hidden", "batch_size", "lr", "grad_clip", "steps", "select_by", "solver", "anderson_m", "tol",
                      "max_iter", "eval_tol", "eval_max_iter", "backward", "phantom_damping", "backward_tol",
-                     "jacobian_weight", "align_weight", "state_noise", "stochastic_steps", "correction_states")
+                     "jacobian_weight", "align_weight", "state_noise", "start_noise", "stochastic_steps",
+                     "correction_states")
 #: Settings a cheaper profile may change (the budget); any other difference is flagged.
 BUDGET = ("hidden", "steps", "eval_every", "checkpoint_every", "log_every", "test_sizes")
 

@@ -53,6 +53,9 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 # The same with a contractive processor (spectral normalisation of its linear maps).
                 "dear-warm-tol0.01-sn": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
                                                   "--spectral-norm"]),
+                # The same from a noisy start in training, so that the answer does not hang on the start.
+                "dear-warm-tol0.01-start1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
+                                                      "--start-noise", "1"]),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.

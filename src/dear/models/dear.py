@@ -51,8 +51,10 @@ class DEAR(Reasoner):
             ``eval_tol``, ``eval_max_iter``, ``eval_patience`` at evaluation.
         backward (str), backward_tol (float), backward_max_iter (int), phantom_damping (float):
             The gradient and its adjoint solve; ``anderson_m``: Anderson's memory.
-        jacobian_weight (float), state_noise (float), stochastic_steps (int): Training-only
-            regularisers.
+        jacobian_weight (float), state_noise (float), stochastic_steps (int), start_noise (float):
+            Training-only regularisers (``start_noise``: Gaussian noise on every solve's start, so
+            the fixed point must attract from a neighbourhood of the start; see
+            :mod:`dear.bench.uniqueness` for why the start matters).
         align (str), align_weight (float): The NAR run to align to and the loss weight.
         correction_states (int), correction_decay (float): Fixed-point correction.
         init (str): The solver's start, one of :data:`INITS`.
@@ -85,6 +87,7 @@ class DEAR(Reasoner):
         anderson_m: int = 6,
         jacobian_weight: float = 0.0,
         state_noise: float = 0.0,
+        start_noise: float = 0.0,
         stochastic_steps: int = 0,
         granola: bool = False,
         cgp: bool = False,
@@ -114,6 +117,7 @@ class DEAR(Reasoner):
         self.eval_limits = {"tol": eval_tol, "max_iter": eval_max_iter, "patience": eval_patience}
         self.jacobian_weight = jacobian_weight
         self.state_noise = state_noise
+        self.start_noise = start_noise
         self.stochastic_steps = stochastic_steps
 
     @classmethod
@@ -126,7 +130,7 @@ class DEAR(Reasoner):
             eval_patience=config.eval_patience, backward=config.backward, backward_tol=config.backward_tol,
             backward_max_iter=config.backward_max_iter, phantom_damping=config.phantom_damping, anderson_m=config.anderson_m,
             jacobian_weight=config.jacobian_weight,
-            state_noise=config.state_noise, stochastic_steps=config.stochastic_steps,
+            state_noise=config.state_noise, start_noise=config.start_noise, stochastic_steps=config.stochastic_steps,
             granola=config.granola, cgp=config.cgp, align=config.align, align_weight=config.align_weight,
             correction_states=config.correction_states, correction_decay=config.correction_decay, init=config.init,
             spectral_norm=config.spectral_norm,
@@ -145,6 +149,8 @@ class DEAR(Reasoner):
             z0 = graph.node.detach().clone()
         else:
             z0 = graph.node.new_zeros(graph.num_nodes, self.hidden)
+        if start is None and self.training and self.start_noise > 0:
+            z0 = z0 + self.start_noise * torch.randn_like(z0)
         return solve(
             lambda h, active: self.processor(h, graph, active), z0, graph.batch, f_accepts_mask=True,
             return_trajectory=num_states, **limits, **self.solver_options,
