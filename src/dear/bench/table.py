@@ -56,6 +56,8 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 # The same from a noisy start in training, so that the answer does not hang on the start.
                 "dear-warm-tol0.01-start1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
                                                       "--start-noise", "1"]),
+                "dear-warm-tol0.01-jac0.1-start1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
+                                                             "--jacobian-weight", "0.1", "--start-noise", "1"]),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.
