@@ -55,10 +55,12 @@ def compare_starts(model: DEAR, data: list, batch_size: int, starts: tuple[str, 
     """For each of ``starts``, against the solve from the model's own ``init``:
     ``<start>_converged_fraction``, ``<start>_iterations_mean``, ``<start>_distance_median`` and
     ``<start>_distance_max`` (per graph ``‖h − h_ref‖ / ‖h_ref‖``, over graphs that converged from
-    both), ``<start>_agreement`` (share of output elements decoded to the same answer)."""
+    both), ``<start>_agreement`` (share of output elements decoded to the same answer); and
+    ``state_rms``, the RMS entry of the reference fixed points (the random start's scale)."""
     generator = torch.Generator().manual_seed(seed)
     totals: dict[str, dict[str, list]] = {s: {"converged": [], "iterations": [], "distance": [], "agree": []}
                                           for s in starts}
+    scales = []
     model.eval()
     with torch.no_grad():
         for chunk in batches(data, batch_size):
@@ -70,6 +72,7 @@ def compare_starts(model: DEAR, data: list, batch_size: int, starts: tuple[str, 
             reference_norm = scatter(reference[:nodes].pow(2).sum(-1), graph.batch, 0, dim_size=graph.num_graphs).sqrt()
             reference_out = model.output_decoder(reference[:nodes], graph)
             scale = float(reference[:nodes].pow(2).mean().sqrt())
+            scales.append(scale)
             for start in starts:
                 z0 = start_state(start, solver_graph, model.hidden, scale, generator)
                 h, info = model.equilibrium(solver_graph, start=z0)
@@ -85,7 +88,7 @@ def compare_starts(model: DEAR, data: list, batch_size: int, starts: tuple[str, 
                     answer_agreement(hard_prediction(outputs[name], loc, kind, graph),
                                      hard_prediction(reference_out[name], loc, kind, graph), loc, kind, graph).float()
                     for name, (_, loc, kind) in model.output_specs().items())
-    result = {}
+    result = {"state_rms": sum(scales) / len(scales)}
     for start, total in totals.items():
         distance = torch.cat(total["distance"])
         result |= {f"{start}_converged_fraction": torch.cat(total["converged"]).mean().item(),
