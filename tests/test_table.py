@@ -387,6 +387,13 @@ def test_equilibrium_cases_are_the_dear_cells_with_a_nar_partner_of_the_chosen_c
     assert found == [("bfs", "dear", 0, 0.9), ("bfs", "dear-jac1", 0, 0.9)]  # dfs has no nar cell, dem is no DEAR
     only = table_cases(runs, results, ("bfs",), 64, columns=("dear-jac1",))
     assert [c for _, c, *_ in only] == ["dear-jac1"]
+    (runs / "bfs" / "dear" / "seed1").mkdir()
+    (runs / "bfs" / "dear" / "seed1" / "train_summary.json").write_text("{}")
+    (results / "bfs__nar__seed1.json").write_text(json.dumps({"eval": {"64": {"score": 0.8}}}))
+    assert [(c, s) for _, c, s, *_ in table_cases(runs, results, ("bfs",), 64, columns=("dear",))] == [
+        ("dear", 0), ("dear", 1)]
+    assert [(c, s) for _, c, s, *_ in table_cases(runs, results, ("bfs",), 64, columns=("dear",), seeds=1)] == [
+        ("dear", 0)]
 
 
 def test_adjoint_is_solved_only_where_the_forward_converged(smoke_run) -> None:

@@ -287,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "ship: copy the table's seed-0 nar and DEAR-column runs into the package as pretrained models")
     p.add_argument("--out", default="results")
     p.add_argument("--profile", default="cpu")
-    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--seeds", type=int, default=3,
+                   help="table, curve: seeds 0..N-1 to train; equilibrium --source table: the cells of those seeds")
     p.add_argument("--algorithms", default="", help="comma-separated subset (default: all)")
     p.add_argument("--columns", default=None,
                    help="table: columns (default nar,nar-lt,dear; extras dear-cgp, dear-align (to the nar cell), "

@@ -51,7 +51,7 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
         verdict = run_equilibrium_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), source=args.source,
                                             size=(args.sizes or (64,))[0], tol=args.tol,
                                             runs=Path("runs/table") / args.profile,
-                                            columns=_names(args.columns) or None)
+                                            columns=_names(args.columns) or None, seeds=args.seeds)
         if verdict:
             print(json.dumps(verdict, indent=2))
     elif what == "curve":

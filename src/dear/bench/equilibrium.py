@@ -55,16 +55,16 @@ def _row(source: str, algorithm: str, column: str, seed: int, dear_dir: Path, na
 
 
 def table_cases(runs: Path, results: Path, algorithms: Sequence[str], size: int,
-                columns: Sequence[str] | None = None) -> list[tuple]:
+                columns: Sequence[str] | None = None, seeds: int | None = None) -> list[tuple]:
     """(algorithm, column, seed, DEAR run, NAR score) for every trained DEAR-family cell (of
-    ``columns``, default all) whose ``nar`` cell of the same seed has a score at ``size`` (same
-    test graphs: the table's seed)."""
+    ``columns``, default all; of seeds below ``seeds``, default all) whose ``nar`` cell of the
+    same seed has a score at ``size`` (same test graphs: the table's seed)."""
     found = []
     for run in sorted(p for p in Path(runs).glob("*/*/seed*") if p.is_dir()):
         algorithm, column, seed = run.parent.parent.name, run.parent.name, int(run.name.removeprefix("seed"))
         if algorithm not in algorithms or not (run / "train_summary.json").exists():
             continue
-        if columns is not None and column not in columns:
+        if (columns is not None and column not in columns) or (seeds is not None and seed >= seeds):
             continue
         try:
             model, _ = column_model(column)
@@ -78,16 +78,16 @@ def table_cases(runs: Path, results: Path, algorithms: Sequence[str], size: int,
 
 def run_equilibrium_benchmark(out_dir: Path, algorithms: Sequence[str], source: str = "shipped", size: int = 64,
                               samples: int = 100, tol: float = 1e-2, runs: Path | None = None,
-                              columns: Sequence[str] | None = None) -> dict:
-    """Measure and write ``bench_equilibrium.json``/``.csv`` (``columns``: the table's DEAR columns
-    to re-solve, default all; other rows are kept); returns the verdict of the shipped check."""
+                              columns: Sequence[str] | None = None, seeds: int | None = None) -> dict:
+    """Measure and write ``bench_equilibrium.json``/``.csv`` (``columns`` and ``seeds``: the table's
+    DEAR cells to re-solve, default all; other rows are kept); returns the verdict of the shipped check."""
     if source == "shipped":
         cases = [(a, "dear", 0, pretrained_dir("dear", a), score_run(pretrained_dir("nar", a), (size,), samples)[str(size)]["score"])
                  for a in algorithms]
     elif source == "table":
         if runs is None or not Path(runs).exists():
             raise ValueError(f"no table runs in {runs}; train cells with `dear bench table` first")
-        cases = table_cases(Path(runs), Path(out_dir) / "table" / Path(runs).name, algorithms, size, columns)
+        cases = table_cases(Path(runs), Path(out_dir) / "table" / Path(runs).name, algorithms, size, columns, seeds)
     else:
         raise ValueError(f"unknown source {source!r}; choose shipped or table")
     rows = [_row(source, a, c, s, d, n, size, samples, tol)
