@@ -8,6 +8,7 @@ from torch import nn
 
 from dear.bench.uniqueness import STARTS, answer_agreement, compare_starts, other_starts, start_state
 from dear.data import generate
+from dear.data.batching import collate
 from dear.models.dear import DEAR
 from dear.nn.graph import EncodedGraph
 from dear.specs import Type
@@ -92,6 +93,4 @@ def test_start_noise_moves_the_start_of_training_solves_only() -> None:
 
 
 def _batch():
-    from dear.data.batching import collate
-
     return collate(generate("bfs", 2, 8, seed=0), hints=False)

@@ -21,7 +21,8 @@ from torch_geometric.utils import scatter
 from dear.data.batching import collate
 from dear.data.splits import TEST, load_split
 from dear.evaluate import batches
-from dear.models.dear import DEAR, INITS
+from dear.config import INITS
+from dear.models.dear import DEAR, initial_state
 from dear.nn.graph import EncodedGraph
 from dear.nn.readout import group_of, hard_prediction
 from dear.run import eval_batch_size, load_run
@@ -33,10 +34,8 @@ STARTS = (*INITS, "random")
 
 def start_state(start: str, graph: EncodedGraph, hidden: int, scale: float, generator: torch.Generator) -> torch.Tensor:
     """``[N, H]`` initial state: zeros, the encoded inputs, or N(0, scale²) entries."""
-    if start == "zeros":
-        return graph.node.new_zeros(graph.num_nodes, hidden)
-    if start == "inputs":
-        return graph.node.clone()
+    if start in INITS:
+        return initial_state(start, graph, hidden)
     if start == "random":
         return scale * torch.randn(graph.num_nodes, hidden, generator=generator).to(graph.node)
     raise ValueError(f"unknown start {start!r}; choose one of: {', '.join(STARTS)}")
@@ -68,17 +67,18 @@ def compare_starts(model: DEAR, data: list, batch_size: int, starts: tuple[str, 
             graph = model.encode(batch)
             solver_graph = model.processor_graph(graph)
             reference, reference_info = model.equilibrium(solver_graph)
-            nodes = graph.num_nodes  # CGP's virtual nodes are neither compared nor decoded
-            reference_norm = scatter(reference[:nodes].pow(2).sum(-1), graph.batch, 0, dim_size=graph.num_graphs).sqrt()
-            reference_out = model.output_decoder(reference[:nodes], graph)
-            scale = float(reference[:nodes].pow(2).mean().sqrt())
+            reference = reference[: graph.num_nodes]  # CGP's virtual nodes are neither compared nor decoded
+            reference_norm = scatter(reference.pow(2).sum(-1), graph.batch, 0, dim_size=graph.num_graphs).sqrt()
+            reference_out = model.output_decoder(reference, graph)
+            scale = float(reference.pow(2).mean().sqrt())
             scales.append(scale)
             for start in starts:
                 z0 = start_state(start, solver_graph, model.hidden, scale, generator)
                 h, info = model.equilibrium(solver_graph, start=z0)
-                gap = scatter((h[:nodes] - reference[:nodes]).pow(2).sum(-1), graph.batch, 0,
+                h = h[: graph.num_nodes]
+                gap = scatter((h - reference).pow(2).sum(-1), graph.batch, 0,
                               dim_size=graph.num_graphs).sqrt() / reference_norm.clamp_min(1e-12)
-                outputs = model.output_decoder(h[:nodes], graph)
+                outputs = model.output_decoder(h, graph)
                 both = info.converged & reference_info.converged
                 total = totals[start]
                 total["converged"].append(info.converged.float())

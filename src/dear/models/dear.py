@@ -14,7 +14,7 @@ from functools import partial
 import torch
 from torch_geometric.data import Batch
 
-from dear.config import TrainConfig
+from dear.config import INITS, TrainConfig
 from dear.deq import jacobian_regularizer, solve
 from dear.deq.info import SolverInfo
 from dear.models.alignment import NARAlignment
@@ -24,8 +24,13 @@ from dear.nn.contractive import spectrally_normalised
 from dear.nn.graph import EncodedGraph
 
 
-#: Where the solve starts: ``h0 = 0`` (the paper) or the encoded inputs (a warm start).
-INITS = ("zeros", "inputs")
+def initial_state(init: str, graph: EncodedGraph, hidden: int) -> torch.Tensor:
+    """``[N, H]`` start of a solve for an ``init`` of :data:`~dear.config.INITS`: ``h0 = 0`` (the
+    paper) or the encoded inputs (a warm start). The start does not change a fixed point, only the
+    way there: no gradient flows into it."""
+    if init == "inputs":
+        return graph.node.detach().clone()
+    return graph.node.new_zeros(graph.num_nodes, hidden)
 
 
 class DEAR(Reasoner):
@@ -142,13 +147,7 @@ class DEAR(Reasoner):
         """Solve for ``h*`` with the settings of the current mode (train or eval), from ``start``
         (``[N, H]``; default the model's ``init``)."""
         limits = self.train_limits if self.training else self.eval_limits
-        # The start does not change a fixed point, only the way there: no gradient flows into it.
-        if start is not None:
-            z0 = start.detach()
-        elif self.init == "inputs":
-            z0 = graph.node.detach().clone()
-        else:
-            z0 = graph.node.new_zeros(graph.num_nodes, self.hidden)
+        z0 = start.detach() if start is not None else initial_state(self.init, graph, self.hidden)
         if start is None and self.training and self.start_noise > 0:
             z0 = z0 + self.start_noise * torch.randn_like(z0)
         return solve(
