@@ -398,13 +398,18 @@ def test_equilibrium_cases_are_the_dear_cells_with_a_nar_partner_of_the_chosen_c
 
 def test_adjoint_is_solved_only_where_the_forward_converged(smoke_run) -> None:
     from dear.bench.adjoint import adjoint_convergence
+    from dear.data.splits import TEST, load_split
+    from dear.run import load_run
 
-    run = smoke_run("bfs", "dear")
-    loose = adjoint_convergence(run, size=8, samples=6, tol=0.9)
+    config, model = load_run(smoke_run("bfs", "dear"))
+    data = load_split("bfs", TEST, 6, (8, 8), random_pos=config.random_pos)
+    own = dict(model.solver_options), dict(model.eval_limits)
+    loose = adjoint_convergence(model, data, batch_size=6, tol=0.9)
     assert loose["implicit_fraction"] == 1.0  # every forward converged: every graph gets the adjoint
     assert 0.0 <= loose["adjoint_converged_fraction"] <= 1.0 and loose["adjoint_iterations_mean"] >= 1
-    unreachable = adjoint_convergence(run, size=8, samples=6, tol=1e-12)
+    unreachable = adjoint_convergence(model, data, batch_size=6, tol=1e-12)
     assert unreachable == {"implicit_fraction": 0.0}  # no fixed point: no implicit gradient, no adjoint
+    assert (model.solver_options, model.eval_limits) == own  # the model's own settings come back
 
 
 def test_a_nar_is_not_evaluated_where_unrolling_its_t_is_beyond_the_budget() -> None:

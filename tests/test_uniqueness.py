@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from dear.bench.uniqueness import STARTS, answer_agreement, compare_starts, other_starts, start_state
+from dear.bench.uniqueness import STARTS, answer_agreement, compare_starts, start_state
 from dear.data import generate
 from dear.data.batching import collate
 from dear.models.dear import DEAR
@@ -74,7 +74,11 @@ def test_an_unknown_start_is_named() -> None:
 
 
 def test_a_run_is_compared_from_the_starts_it_was_not_trained_from(smoke_run) -> None:
-    result = other_starts(smoke_run("bfs", "dear"), size=8, samples=4, tol=0.5)
+    from dear.bench.equilibrium import _row
+
+    result = _row("table", "bfs", "dear", 0, smoke_run("bfs", "dear"), 0.5, size=8, samples=4, tol=0.5)
+    assert 0.0 <= result["score"] <= 1.0 and 0.0 <= result["converged_fraction"] <= 1.0
+    assert 0.0 <= result["implicit_fraction"] <= 1.0
     own = result["start"]
     assert own in STARTS and f"{own}_agreement" not in result
     assert {f"{s}_agreement" for s in STARTS if s != own} <= set(result)

@@ -11,43 +11,41 @@ adjoint solve's per-graph outcome.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Sequence
 
 import torch
 
-from dear.checkpoint import load_weights
-from dear.config import TrainConfig
 from dear.data.batching import collate
-from dear.data.splits import TEST, load_split
+from dear.data.trajectory import Trajectory
 from dear.evaluate import batches
 from dear.models.dear import DEAR
-from dear.run import eval_batch_size
 
 
-def adjoint_convergence(dear_dir: Path, size: int, samples: int, tol: float) -> dict[str, float]:
+def adjoint_convergence(model: DEAR, data: Sequence[Trajectory], batch_size: int, tol: float) -> dict[str, float]:
     """``implicit_fraction`` (graphs whose forward converged, so IFT applies), and over those the
     adjoint's ``adjoint_converged_fraction``, ``adjoint_iterations_mean`` and
-    ``adjoint_residual_max``, on the test graphs of ``size``; forward and adjoint at ``tol`` with
-    the run's evaluation iteration cap."""
-    config = TrainConfig.load(Path(dear_dir) / "config.json")
-    model = DEAR.from_config(config, eval_tol=tol, backward="ift", backward_tol=tol,
-                             backward_max_iter=config.eval_max_iter)
-    load_weights(model, Path(dear_dir) / "model.safetensors")
+    ``adjoint_residual_max``, on ``data``; forward and adjoint at ``tol`` with the model's
+    evaluation iteration cap. The model's own backward settings are restored afterwards."""
+    own_options, own_limits = dict(model.solver_options), dict(model.eval_limits)
+    model.solver_options |= {"backward": "ift", "backward_tol": tol, "backward_max_iter": own_limits["max_iter"]}
+    model.eval_limits["tol"] = tol
     model.eval()
-    data = load_split(config.algorithm, TEST, samples, (size, size), random_pos=config.random_pos)
     implicit, iterations, converged, residual = [], [], [], []
-    for chunk in batches(data, eval_batch_size(config.algorithm, size, config.hidden)):
-        batch = collate(chunk, hints=False)
-        with torch.enable_grad():
-            prediction = model(batch)
-            torch.stack(list(model.output_losses(batch, prediction.outputs, prediction.graph).values())).sum().backward()
-        info = prediction.solver
-        implicit.append(info.implicit)
-        if info.backward is not None:  # at least one graph converged and got the adjoint solve
-            iterations.append(info.backward.iterations)
-            converged.append(info.backward.converged)
-            residual.append(info.backward.residual)
-    model.zero_grad(set_to_none=True)
+    try:
+        for chunk in batches(data, batch_size):
+            batch = collate(chunk, hints=False)
+            with torch.enable_grad():
+                prediction = model(batch)
+                torch.stack(list(model.output_losses(batch, prediction.outputs, prediction.graph).values())).sum().backward()
+            info = prediction.solver
+            implicit.append(info.implicit)
+            if info.backward is not None:  # at least one graph converged and got the adjoint solve
+                iterations.append(info.backward.iterations)
+                converged.append(info.backward.converged)
+                residual.append(info.backward.residual)
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.solver_options, model.eval_limits = own_options, own_limits
     result = {"implicit_fraction": torch.cat(implicit).float().mean().item()}
     if iterations:
         result |= {"adjoint_converged_fraction": torch.cat(converged).float().mean().item(),

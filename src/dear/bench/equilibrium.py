@@ -29,9 +29,10 @@ from tqdm.auto import tqdm
 from dear.bench.adjoint import adjoint_convergence
 from dear.bench.records import merge_rows, write_rows
 from dear.bench.table import column_model
-from dear.bench.uniqueness import other_starts
-from dear.data.splits import TEST
-from dear.run import score_run
+from dear.bench.uniqueness import STARTS, compare_starts
+from dear.data.splits import TEST, load_split
+from dear.evaluate import evaluate_model
+from dear.run import eval_batch_size, load_run, score_run
 from dear.solving import pretrained_dir
 
 #: The check: every shipped DEAR converges on at least ``EACH`` of the graphs, on ``MEAN`` on
@@ -45,10 +46,17 @@ def _case(row: dict) -> tuple:
 
 def _row(source: str, algorithm: str, column: str, seed: int, dear_dir: Path, nar_score: float, size: int,
          samples: int, tol: float) -> dict:
-    dear = score_run(dear_dir, (size,), samples, eval_tol=tol)[str(size)]
-    measured = adjoint_convergence(dear_dir, size, samples, tol) | other_starts(dear_dir, size, samples, tol)
+    """Score and convergence at ``tol``, the adjoint at the fixed points and the other starts'
+    answers, all on one load of the model and of the ``size`` test graphs."""
+    config, model = load_run(dear_dir, eval_tol=tol)
+    data = load_split(config.algorithm, TEST, samples, (size, size), random_pos=config.random_pos)
+    batch_size = eval_batch_size(config.algorithm, size, config.hidden)
+    dear = evaluate_model(model, data, batch_size)
+    others = tuple(start for start in STARTS if start != config.init)
+    measured = (adjoint_convergence(model, data, batch_size, tol) | {"start": config.init}
+                | compare_starts(model, data, batch_size, others))
     return measured | {"source": source, "algorithm": algorithm, "column": column, "seed": seed, "n": size, "tol": tol,
-            "eval_max_iter": dear["eval_max_iter"], "score": dear["score"], "nar_score": nar_score,
+            "eval_max_iter": config.eval_max_iter, "score": dear["score"], "nar_score": nar_score,
             "converged_fraction": dear["converged_fraction"], "iterations_mean": dear["iterations_mean"],
             "iterations_max": dear["iterations_max"], "residual_mean": dear["residual_mean"],
             "residual_max": dear["residual_max"], "samples": samples, "dear_model": str(dear_dir)}

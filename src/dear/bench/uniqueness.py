@@ -13,19 +13,15 @@ the share of decoded output elements that are the same answer.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from torch_geometric.utils import scatter
 
 from dear.data.batching import collate
-from dear.data.splits import TEST, load_split
-from dear.evaluate import batches
 from dear.config import INITS
+from dear.evaluate import batches
 from dear.models.dear import DEAR, initial_state
 from dear.nn.graph import EncodedGraph
 from dear.nn.readout import group_of, hard_prediction
-from dear.run import eval_batch_size, load_run
 from dear.specs import Type
 
 #: Where a solve may start: the model's two options, and a random state.
@@ -98,12 +94,3 @@ def compare_starts(model: DEAR, data: list, batch_size: int, starts: tuple[str, 
                    f"{start}_agreement": torch.cat(total["agree"]).mean().item()}
     return result
 
-
-def other_starts(dear_dir: Path, size: int, samples: int, tol: float) -> dict[str, float | str | None]:
-    """:func:`compare_starts` for the starts other than the run's own, on the table's test graphs
-    of ``size`` at tolerance ``tol`` (the run's evaluation iteration cap); ``start`` names the
-    run's own."""
-    config, model = load_run(Path(dear_dir), eval_tol=tol)
-    data = load_split(config.algorithm, TEST, samples, (size, size), random_pos=config.random_pos)
-    others = tuple(s for s in STARTS if s != config.init)
-    return {"start": config.init} | compare_starts(model, data, eval_batch_size(config.algorithm, size, config.hidden), others)
