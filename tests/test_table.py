@@ -429,3 +429,11 @@ def test_bench_rows_land_in_a_folder_that_does_not_exist_yet(tmp_path: Path) -> 
     write_rows(tmp_path / "new" / "deeper" / "bench_x.json", {"machine": "m"}, [{"a": 1, "b": [2]}])
     assert json.loads((tmp_path / "new" / "deeper" / "bench_x.json").read_text())["rows"] == [{"a": 1, "b": [2]}]
     assert (tmp_path / "new" / "deeper" / "bench_x.csv").read_text().splitlines() == ["a,b", "1,[2]"]
+
+
+def test_a_curve_of_an_unknown_model_is_refused_in_one_line(capsys) -> None:
+    from dear.cli import main
+
+    assert main(["bench", "curve", "--models", "nar,foo", "--out", "unused"]) != 0
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "unknown model(s) foo; choose from nar, dear" in error

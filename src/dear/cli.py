@@ -297,8 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "columns to re-solve (default all)")
     p.add_argument("--models", default=None,
                    help="solve: the models asked, shipped names or run directories (default dear,nar), e.g. "
-                        "dear,runs/curve/cpu/bellman_ford/dear")
-    p.add_argument("--workers", type=int, default=2, help="table: cells trained at once (one thread each)")
+                        "dear,runs/curve/cpu/bellman_ford/dear; curve: the models to train (default nar,dear)")
+    p.add_argument("--workers", type=int, default=2, help="table, curve: runs trained at once (one thread each)")
     p.add_argument("--sizes", type=_sizes, default=None,
                    help="inference: graph sizes (default 16,64,256,1024); tolerance: test sizes (default 64)")
     p.add_argument("--warmup", type=int, default=2, help="inference: untimed calls before timing")

@@ -55,10 +55,14 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
         if verdict:
             print(json.dumps(verdict, indent=2))
     elif what == "curve":
-        from dear.bench.curve import CURVE_ALGORITHMS, run_curve
+        from dear.bench.curve import CURVE_ALGORITHMS, CURVE_MODELS, run_curve
 
+        models = _names(args.models) or CURVE_MODELS
+        unknown = sorted(set(models) - set(CURVE_MODELS))
+        if unknown:
+            raise ValueError(f"curve: unknown model(s) {', '.join(unknown)}; choose from {', '.join(CURVE_MODELS)}")
         run_curve(out, profile=args.profile, algorithms=_algorithms(args.algorithms, CURVE_ALGORITHMS),
-                  workers=args.workers)
+                  models=models, workers=args.workers)
     elif what == "solve":
         from dear.bench.solve_quality import DEFAULT_ALGORITHMS, run_solve_benchmark
 
