@@ -58,12 +58,15 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                                                       "--start-noise", "1"]),
                 "dear-warm-tol0.01-jac0.1-start1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
                                                              "--jacobian-weight", "0.1", "--start-noise", "1"]),
+                # The shipped recipe aligned to the same seed's NAR (the paper's alignment, weight 0.01).
+                "dear-warm-tol0.01-start1-align": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
+                                                            "--start-noise", "1"]),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.
 JACOBIAN_COLUMN = re.compile(r"dear-jac(\d+(?:\.\d+)?)?")
 #: Columns trained from another column's run of the same algorithm and seed (their ``--align`` target).
-ALIGNED_TO = {"dear-align": "nar"}
+ALIGNED_TO = {"dear-align": "nar", "dear-warm-tol0.01-start1-align": "nar"}
 TEST_SIZES = (64, 128)
 #: Largest evaluation of a model that unrolls the ground-truth number of steps T, per test size:
 #: test graphs x T x message edges. Above it the size is skipped and the cell says why (NAR on
