@@ -98,3 +98,50 @@ def test_start_noise_moves_the_start_of_training_solves_only() -> None:
 
 def _batch():
     return collate(generate("bfs", 2, 8, seed=0), hints=False)
+
+
+def test_the_table_source_writes_each_row_and_keeps_the_others(smoke_run, tmp_path) -> None:
+    import json
+    import shutil
+
+    from dear.bench.equilibrium import run_equilibrium_benchmark
+
+    runs, out = tmp_path / "runs" / "cpu", tmp_path / "results"
+    shutil.copytree(smoke_run("bfs", "dear"), runs / "bfs" / "dear" / "seed0")
+    (out / "table" / "cpu").mkdir(parents=True)
+    (out / "table" / "cpu" / "bfs__nar__seed0.json").write_text(json.dumps({"eval": {"8": {"score": 0.5}}}))
+    earlier = {"source": "table", "algorithm": "dfs", "column": "dear", "seed": 0, "n": 64, "tol": 0.01}
+    (out / "bench_equilibrium.json").write_text(json.dumps({"meta": {}, "rows": [earlier]}))
+    run_equilibrium_benchmark(out, ("bfs",), source="table", size=8, samples=4, tol=0.5, runs=runs)
+    rows = json.loads((out / "bench_equilibrium.json").read_text())["rows"]
+    assert earlier in rows and len(rows) == 2
+    mine = next(r for r in rows if r["algorithm"] == "bfs")
+    assert (mine["algorithm"], mine["nar_score"], mine["n"]) == ("bfs", 0.5, 8) and "random_agreement" in mine
+    with pytest.raises(ValueError, match="no trained DEAR cell"):
+        run_equilibrium_benchmark(out, ("dfs",), source="table", size=8, samples=4, tol=0.5, runs=runs)
+
+
+def test_a_stopped_table_run_keeps_the_rows_it_measured(smoke_run, tmp_path, monkeypatch) -> None:
+    import json
+    import shutil
+
+    import dear.bench.equilibrium as equilibrium
+
+    runs, out = tmp_path / "runs" / "cpu", tmp_path / "results"
+    (out / "table" / "cpu").mkdir(parents=True)
+    for seed in (0, 1):
+        shutil.copytree(smoke_run("bfs", "dear"), runs / "bfs" / "dear" / f"seed{seed}")
+        (out / "table" / "cpu" / f"bfs__nar__seed{seed}.json").write_text(json.dumps({"eval": {"8": {"score": 0.5}}}))
+    measured = []
+
+    def row_then_stop(*args, **kwargs) -> dict:
+        if measured:
+            raise KeyboardInterrupt
+        measured.append(args)
+        return {"source": args[0], "algorithm": args[1], "column": args[2], "seed": args[3], "n": args[6], "tol": args[8]}
+
+    monkeypatch.setattr(equilibrium, "_row", row_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        equilibrium.run_equilibrium_benchmark(out, ("bfs",), source="table", size=8, samples=4, tol=0.5, runs=runs)
+    rows = json.loads((out / "bench_equilibrium.json").read_text())["rows"]
+    assert [(r["algorithm"], r["seed"]) for r in rows] == [("bfs", 0)]

@@ -98,16 +98,19 @@ def run_equilibrium_benchmark(out_dir: Path, algorithms: Sequence[str], source: 
         cases = table_cases(Path(runs), Path(out_dir) / "table" / Path(runs).name, algorithms, size, columns, seeds)
     else:
         raise ValueError(f"unknown source {source!r}; choose shipped or table")
-    rows = [_row(source, a, c, s, d, n, size, samples, tol)
-            for a, c, s, d, n in tqdm(cases, desc=f"equilibrium ({source})", unit="model")]
+    if not cases:
+        raise ValueError(f"no trained DEAR cell in {runs} matches (with its nar cell scored at n={size}); "
+                         "train them with `dear bench table` first")
     path = Path(out_dir) / "bench_equilibrium.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = merge_rows(path, rows, _case)
-    meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0],
-            "test_seed": TEST.seed, "check": {"each": EACH, "mean": MEAN, "score_margin": SCORE_MARGIN,
-                                              "score_wins": SCORE_WINS}}
-    verdict = shipped_verdict(rows)
-    write_rows(path, meta | {"verdict": verdict}, rows)
+    verdict: dict = {}
+    for a, c, s, d, n in tqdm(cases, desc=f"equilibrium ({source})", unit="model"):
+        # Each row is written as it lands: a long re-solve of the table's cells can be stopped and kept.
+        rows = merge_rows(path, [_row(source, a, c, s, d, n, size, samples, tol)], _case)
+        meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0],
+                "test_seed": TEST.seed, "check": {"each": EACH, "mean": MEAN, "score_margin": SCORE_MARGIN,
+                                                  "score_wins": SCORE_WINS}}
+        verdict = shipped_verdict(rows)
+        write_rows(path, meta | {"verdict": verdict}, rows)
     return verdict
 
 
