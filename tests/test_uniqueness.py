@@ -100,16 +100,26 @@ def _batch():
     return collate(generate("bfs", 2, 8, seed=0), hints=False)
 
 
-def test_the_table_source_writes_each_row_and_keeps_the_others(smoke_run, tmp_path) -> None:
+def _table(tmp_path, run, seeds: int) -> tuple:
+    """A table of ``seeds`` bfs DEAR cells (copies of ``run``), each with its nar cell scored 0.5 at
+    n = 8: (runs, results) as ``run_equilibrium_benchmark`` reads them."""
     import json
     import shutil
 
+    runs, out = tmp_path / "runs" / "cpu", tmp_path / "results"
+    (out / "table" / "cpu").mkdir(parents=True)
+    for seed in range(seeds):
+        shutil.copytree(run, runs / "bfs" / "dear" / f"seed{seed}")
+        (out / "table" / "cpu" / f"bfs__nar__seed{seed}.json").write_text(json.dumps({"eval": {"8": {"score": 0.5}}}))
+    return runs, out
+
+
+def test_the_table_source_writes_each_row_and_keeps_the_others(smoke_run, tmp_path) -> None:
+    import json
+
     from dear.bench.equilibrium import run_equilibrium_benchmark
 
-    runs, out = tmp_path / "runs" / "cpu", tmp_path / "results"
-    shutil.copytree(smoke_run("bfs", "dear"), runs / "bfs" / "dear" / "seed0")
-    (out / "table" / "cpu").mkdir(parents=True)
-    (out / "table" / "cpu" / "bfs__nar__seed0.json").write_text(json.dumps({"eval": {"8": {"score": 0.5}}}))
+    runs, out = _table(tmp_path, smoke_run("bfs", "dear"), seeds=1)
     earlier = {"source": "table", "algorithm": "dfs", "column": "dear", "seed": 0, "n": 64, "tol": 0.01}
     (out / "bench_equilibrium.json").write_text(json.dumps({"meta": {}, "rows": [earlier]}))
     run_equilibrium_benchmark(out, ("bfs",), source="table", size=8, samples=4, tol=0.5, runs=runs)
@@ -123,15 +133,10 @@ def test_the_table_source_writes_each_row_and_keeps_the_others(smoke_run, tmp_pa
 
 def test_a_stopped_table_run_keeps_the_rows_it_measured(smoke_run, tmp_path, monkeypatch) -> None:
     import json
-    import shutil
 
     import dear.bench.equilibrium as equilibrium
 
-    runs, out = tmp_path / "runs" / "cpu", tmp_path / "results"
-    (out / "table" / "cpu").mkdir(parents=True)
-    for seed in (0, 1):
-        shutil.copytree(smoke_run("bfs", "dear"), runs / "bfs" / "dear" / f"seed{seed}")
-        (out / "table" / "cpu" / f"bfs__nar__seed{seed}.json").write_text(json.dumps({"eval": {"8": {"score": 0.5}}}))
+    runs, out = _table(tmp_path, smoke_run("bfs", "dear"), seeds=2)
     measured = []
 
     def row_then_stop(*args, **kwargs) -> dict:

@@ -112,6 +112,9 @@ def run_curve(out: Path, profile: str = "cpu", algorithms: Sequence[str] = CURVE
               runs_root: Path = Path("runs/curve"), table_root: Path | None = Path("runs/table")) -> None:
     """Every (algorithm, model) case, ``workers`` at a time, one horizon for all cases before the
     next (the short horizons land first); finished horizons are skipped."""
+    unknown = sorted(set(models) - set(CURVE_MODELS))
+    if unknown:
+        raise ValueError(f"curve: unknown model(s) {', '.join(unknown)}; choose from {', '.join(CURVE_MODELS)}")
     results_root = Path(out) / "curve" / profile
     cases = [(a, m) for a in algorithms for m in models]
     with ThreadPoolExecutor(max_workers=workers) as pool:

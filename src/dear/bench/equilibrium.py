@@ -102,15 +102,14 @@ def run_equilibrium_benchmark(out_dir: Path, algorithms: Sequence[str], source: 
         raise ValueError(f"no trained DEAR cell in {runs} matches (with its nar cell scored at n={size}); "
                          "train them with `dear bench table` first")
     path = Path(out_dir) / "bench_equilibrium.json"
+    meta = {"machine": platform.processor() or platform.machine(), "test_seed": TEST.seed,
+            "check": {"each": EACH, "mean": MEAN, "score_margin": SCORE_MARGIN, "score_wins": SCORE_WINS}}
     verdict: dict = {}
     for a, c, s, d, n in tqdm(cases, desc=f"equilibrium ({source})", unit="model"):
         # Each row is written as it lands: a long re-solve of the table's cells can be stopped and kept.
         rows = merge_rows(path, [_row(source, a, c, s, d, n, size, samples, tol)], _case)
-        meta = {"machine": platform.processor() or platform.machine(), "load_average_1min": os.getloadavg()[0],
-                "test_seed": TEST.seed, "check": {"each": EACH, "mean": MEAN, "score_margin": SCORE_MARGIN,
-                                                  "score_wins": SCORE_WINS}}
         verdict = shipped_verdict(rows)
-        write_rows(path, meta | {"verdict": verdict}, rows)
+        write_rows(path, meta | {"load_average_1min": os.getloadavg()[0], "verdict": verdict}, rows)
     return verdict
 
 

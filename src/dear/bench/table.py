@@ -31,6 +31,11 @@ TABLE_MODELS = ("nar", "nar-lt", "dear")
 #: evaluation cap 64): its cells stay comparable beside the new ones.
 PRE_OFFICIAL_DEAR = ["--tol", "1e-3", "--backward", "ift", "--backward-tol", "1e-3", "--jacobian-weight", "0",
                      "--eval-tol", "1e-3", "--eval-max-iter", "64"]
+#: Warm start, trained and evaluated at the strict tolerance the equilibrium check asks for: the base
+#: of the recipes below that name it (``dear-warm-tol0.01...``).
+WARM_TOL = ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01"]
+#: The same from a noisy start in training, so that the answer does not hang on the start.
+WARM_TOL_START = [*WARM_TOL, "--start-noise", "1"]
 EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": ("nar", ["--processor", "triplet"]),
                 "dear-align": ("dear", []),
                 # Ablation of the DEAR recipe, each one change from the profile's (official) settings.
@@ -41,26 +46,18 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 "dear-ift-fpc": ("dear", ["--backward", "ift", "--correction-states", "4"]),
                 "dear-warm-fpc": ("dear", ["--init", "inputs", "--correction-states", "4"]),
                 "dear-warm-ift-fpc": ("dear", ["--init", "inputs", "--backward", "ift", "--correction-states", "4"]),
-                # Trained and evaluated at the strict tolerance the equilibrium check asks for.
-                "dear-warm-tol0.01": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01"]),
-                "dear-warm-tol0.01-jac0.1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
-                                                      "--jacobian-weight", "0.1"]),
+                "dear-warm-tol0.01": ("dear", WARM_TOL),
+                "dear-warm-tol0.01-jac0.1": ("dear", [*WARM_TOL, "--jacobian-weight", "0.1"]),
                 # The same on graphs drawn with the DEAR paper's edge probabilities (for algorithms whose
                 # own sampler is CLRS's sparse one, e.g. Kruskal's: the graphs users bring are denser).
-                "dear-warm-tol0.01-jac0.1-paperp": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
-                                                             "--jacobian-weight", "0.1", "--edge-p",
+                "dear-warm-tol0.01-jac0.1-paperp": ("dear", [*WARM_TOL, "--jacobian-weight", "0.1", "--edge-p",
                                                              ",".join(f"{p:g}" for p in PAPER_EDGE_PROBABILITIES)]),
                 # The same with a contractive processor (spectral normalisation of its linear maps).
-                "dear-warm-tol0.01-sn": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
-                                                  "--spectral-norm"]),
-                # The same from a noisy start in training, so that the answer does not hang on the start.
-                "dear-warm-tol0.01-start1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
-                                                      "--start-noise", "1"]),
-                "dear-warm-tol0.01-jac0.1-start1": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
-                                                             "--jacobian-weight", "0.1", "--start-noise", "1"]),
+                "dear-warm-tol0.01-sn": ("dear", [*WARM_TOL, "--spectral-norm"]),
+                "dear-warm-tol0.01-start1": ("dear", WARM_TOL_START),
+                "dear-warm-tol0.01-jac0.1-start1": ("dear", [*WARM_TOL, "--jacobian-weight", "0.1", "--start-noise", "1"]),
                 # The shipped recipe aligned to the same seed's NAR (the paper's alignment, weight 0.01).
-                "dear-warm-tol0.01-start1-align": ("dear", ["--init", "inputs", "--tol", "0.01", "--eval-tol", "0.01",
-                                                            "--start-noise", "1"]),
+                "dear-warm-tol0.01-start1-align": ("dear", WARM_TOL_START),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.
