@@ -436,4 +436,12 @@ def test_a_curve_of_an_unknown_model_is_refused_in_one_line(capsys) -> None:
 
     assert main(["bench", "curve", "--models", "nar,foo", "--out", "unused"]) != 0
     error = capsys.readouterr().err.strip()
-    assert error.count("\n") == 0 and "unknown model(s) foo; choose from nar, dear" in error
+    assert error.count("\n") == 0 and "unknown table column 'foo'" in error
+
+
+def test_a_curve_of_a_recipe_column_is_accepted_but_an_aligned_one_is_refused(tmp_path: Path) -> None:
+    from dear.bench.curve import run_curve
+
+    run_curve(tmp_path, algorithms=(), models=("dear-warm-tol0.01-start1",), runs_root=tmp_path / "runs")
+    with pytest.raises(ValueError, match="aligns to a table cell"):
+        run_curve(tmp_path, algorithms=(), models=("dear-align",), runs_root=tmp_path / "runs")

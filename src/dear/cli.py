@@ -278,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="data: samples/s vs CLRS; inference: NAR vs DEAR time; tolerance: DEAR's score and "
                         "iterations vs solver tolerance, beside NAR's; equilibrium: converged share and score of "
                         "DEARs at a strict tolerance (--source shipped: the check; table: every DEAR cell); "
-                        "table: the accuracy grid; curve: nar and dear score vs training steps (1,500 / 6,000 / "
+                        "table: the accuracy grid; curve: score vs training steps of nar and dear (or any table column) (1,500 / 6,000 / "
                         "31,300; resumable); "
                         "large-graph: a 10^4-node sparse graph; memory: DEAR training memory vs solver iterations; "
                         "solve: dear.solve's answers on real-world and random graphs, checked (validity, tie-aware "
@@ -297,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "columns to re-solve (default all)")
     p.add_argument("--models", default=None,
                    help="solve: the models asked, shipped names or run directories (default dear,nar), e.g. "
-                        "dear,runs/curve/cpu/bellman_ford/dear; curve: the models to train (default nar,dear)")
+                        "dear,runs/curve/cpu/bellman_ford/dear; curve: the table columns to train (default nar,dear; e.g. "
+                        "dear-warm-tol0.01-start1)")
     p.add_argument("--workers", type=int, default=2, help="table, curve: runs trained at once (one thread each)")
     p.add_argument("--sizes", type=_sizes, default=None,
                    help="inference: graph sizes (default 16,64,256,1024); tolerance: test sizes (default 64)")

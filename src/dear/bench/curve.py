@@ -20,7 +20,7 @@ from typing import Sequence
 
 from tqdm.auto import tqdm
 
-from dear.bench.table import Cell
+from dear.bench.table import ALIGNED_TO, Cell, column_model
 from dear.config import TrainConfig, make_config, same_recipe
 from dear.data.splits import TEST
 from dear.run import score_run
@@ -111,10 +111,14 @@ def run_curve(out: Path, profile: str = "cpu", algorithms: Sequence[str] = CURVE
               models: Sequence[str] = CURVE_MODELS, horizons: Sequence[int] = HORIZONS, workers: int = 2,
               runs_root: Path = Path("runs/curve"), table_root: Path | None = Path("runs/table")) -> None:
     """Every (algorithm, model) case, ``workers`` at a time, one horizon for all cases before the
-    next (the short horizons land first); finished horizons are skipped."""
-    unknown = sorted(set(models) - set(CURVE_MODELS))
-    if unknown:
-        raise ValueError(f"curve: unknown model(s) {', '.join(unknown)}; choose from {', '.join(CURVE_MODELS)}")
+    next (the short horizons land first); finished horizons are skipped. ``models`` are table
+    columns (default nar and the profile's dear; a recipe such as ``dear-warm-tol0.01-start1``
+    gives that recipe's curve), except the aligned ones."""
+    for model in models:
+        column_model(model)  # a ValueError naming the columns there are
+        if model in ALIGNED_TO:
+            raise ValueError(f"curve: {model} aligns to a table cell a curve run does not have; "
+                             f"choose a column without --align")
     results_root = Path(out) / "curve" / profile
     cases = [(a, m) for a in algorithms for m in models]
     with ThreadPoolExecutor(max_workers=workers) as pool:
