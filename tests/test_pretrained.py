@@ -5,6 +5,7 @@ sizes) far better than chance."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -55,3 +56,26 @@ def test_every_shipped_model_works(algorithm: str, model: str) -> None:
     # model sees only along edges; DEAR's local variant exists for that), where twice chance is asked.
     off_edges = get(algorithm).answer is Answer.COMPONENT_ROOTS
     assert min(out["agreement"].values()) >= (2 / 12 if off_edges else 0.35)
+
+
+def _fake_run(run: Path, evaluated: bool = True) -> None:
+    run.mkdir(parents=True)
+    for name in ("config.json", "model.safetensors", "train_summary.json", *(("eval.json",) if evaluated else ())):
+        (run / name).write_text(name)
+    (run / "checkpoint").mkdir()  # the resumable state never ships
+
+
+def test_ship_takes_the_tables_seed_cells_or_the_curves_runs_and_only_evaluated_ones(tmp_path: Path) -> None:
+    from dear.bench.ship import ship_pretrained
+
+    _fake_run(tmp_path / "table" / "bfs" / "nar" / "seed0")
+    _fake_run(tmp_path / "table" / "bfs" / "nar" / "seed1")
+    _fake_run(tmp_path / "curve" / "mst_prim" / "dear-x")
+    _fake_run(tmp_path / "curve" / "mst_prim" / "nar", evaluated=False)
+    shipped = ship_pretrained(tmp_path / "table", dest=tmp_path / "out")
+    assert shipped == [tmp_path / "out" / "nar" / "bfs"]
+    shipped = ship_pretrained(tmp_path / "curve", models=("nar", "dear-x"), dest=tmp_path / "out",
+                              names={"dear-x": "dear"})
+    assert shipped == [tmp_path / "out" / "dear" / "mst_prim"]
+    assert sorted(p.name for p in shipped[0].iterdir()) == [
+        "config.json", "eval.json", "model.safetensors", "train_summary.json"]

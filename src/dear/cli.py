@@ -307,6 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dear-column", default="dear",
                    help="inference, tolerance (with --source table), ship: the table column standing for DEAR "
                         "(e.g. dear-warm-tol0.01-jac0.1)")
+    p.add_argument("--runs", default=None,
+                   help="ship: the runs to ship from (default runs/table/<profile>, the table's seed-0 cells; "
+                        "runs/curve/<profile>: the learning curve's long runs, each evaluated first with "
+                        "dear evaluate RUN --sizes 64,128)")
     p.add_argument("--ship-as", default="", help="ship: the name the DEAR column ships under (default: the column's)")
     p.add_argument("--source", choices=("shipped", "table"), default="shipped",
                    help="equilibrium, inference, tolerance, large-graph: the packaged models (default) or the "

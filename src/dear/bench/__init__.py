@@ -77,7 +77,8 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
         from dear.bench.ship import ship_pretrained
 
         algorithms = _algorithms(args.algorithms, PAPER_ALGORITHMS) if args.algorithms else None
-        for target in ship_pretrained(Path("runs/table") / args.profile, models=("nar", args.dear_column),
+        runs = Path(args.runs) if args.runs else Path("runs/table") / args.profile
+        for target in ship_pretrained(runs, models=("nar", args.dear_column),
                                       algorithms=algorithms,
                                       names={args.dear_column: args.ship_as} if args.ship_as else None):
             print(f"shipped {target}")

@@ -26,19 +26,30 @@ def source_tree_pretrained(package: Path = PRETRAINED_ROOT.parent) -> Path:
     return package / "pretrained"
 
 
+def trained_runs(runs: Path, seed: int = 0) -> list[tuple[str, str, Path]]:
+    """``(algorithm, column, run)`` of every run under ``runs``, laid out as the table's
+    (``<algorithm>/<column>/seed<seed>``) or as the learning curve's (``<algorithm>/<column>``,
+    one seed-0 run each, trained to the curve's last horizon)."""
+    runs = Path(runs)
+    found = [(r.parent.parent.name, r.parent.name, r) for r in runs.glob(f"*/*/seed{seed}")]
+    if seed == 0:
+        found += [(c.parent.parent.name, c.parent.name, c.parent) for c in runs.glob("*/*/config.json")]
+    return sorted(found)
+
+
 def ship_pretrained(runs: Path, models: tuple[str, ...] = ("nar", "dear"), seed: int = 0,
                     dest: Path | None = None, algorithms: tuple[str, ...] | None = None,
                     names: dict[str, str] | None = None) -> list[Path]:
-    """Copy ``runs/<algorithm>/<column>/seed<seed>`` of every trained and evaluated run of the
-    table columns ``models`` (of ``algorithms``, default all) into ``dest/<name>/<algorithm>``,
-    where ``name`` is ``names[column]`` (default the column itself: ``dear-jac1`` ships as
-    ``model="dear-jac1"``; ``{"dear-warm-fpc": "dear"}`` ships that recipe as the default DEAR).
-    A replaced folder is emptied first, so no file of an older model stays beside the new one."""
+    """Copy every trained and evaluated run of the table columns ``models`` (of ``algorithms``,
+    default all) under ``runs`` (:func:`trained_runs`: the table's seed-``seed`` cells or the
+    curve's runs) into ``dest/<name>/<algorithm>``, where ``name`` is ``names[column]`` (default
+    the column itself: ``dear-jac1`` ships as ``model="dear-jac1"``; ``{"dear-warm-fpc": "dear"}``
+    ships that recipe as the default DEAR). A replaced folder is emptied first, so no file of an
+    older model stays beside the new one."""
     names = names or {}
     dest = source_tree_pretrained() if dest is None else dest
     shipped = []
-    for run in sorted(Path(runs).glob(f"*/*/seed{seed}")):
-        algorithm, model = run.parent.parent.name, run.parent.name
+    for algorithm, model, run in trained_runs(runs, seed):
         if model not in models or (algorithms is not None and algorithm not in algorithms):
             continue
         if not all((run / f).exists() for f in ("train_summary.json", "eval.json")):
