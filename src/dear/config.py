@@ -42,7 +42,8 @@ class TrainConfig:
     lr: float = option(3e-4, "Adam learning rate")
     grad_clip: float = 1.0
     train_samples: int = option(5000, "size of the fixed training set")
-    train_sizes: tuple[int, int] = (8, 16)
+    train_sizes: tuple[int, int] = option(
+        (8, 16), "smallest and largest training graph in nodes, e.g. 8,48 (validation and test sizes stay)")
     random_pos: bool = False  # CLRS's process_random_pos on every split (official: on)
     edge_p: tuple[float, ...] = option(
         (), "graph algorithms: edge probabilities to draw the training and validation graphs from, one per "
