@@ -64,6 +64,7 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 "nar-train32": ("nar", TRAIN_32),
                 "dear-warm-tol0.01-start1-train32": ("dear", [*WARM_TOL_START, *TRAIN_32]),
                 "dear-warm-tol0.01-start1-train64": ("dear", [*WARM_TOL_START, "--train-sizes", "8,64"]),
+                "dear-warm-tol0.01-start1-train32-h128": ("dear", [*WARM_TOL_START, *TRAIN_32, "--hidden", "128"]),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
 #: ``dear-jac<w>``: DEAR trained with Jacobian regularisation of weight ``w`` (``dear-jac`` alone: 0.1),
 #: a column per weight, so that a sweep fills the table like any other column.
