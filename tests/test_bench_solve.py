@@ -69,3 +69,11 @@ def test_report_shows_the_verdict_per_model_and_algorithm(tmp_path) -> None:
     lines = solve_section(tmp_path)
     assert "| dear | bfs | 1 | yes | 100% | 1.000 | 0.900 | **misses** |" in lines
     assert solve_section(tmp_path / "none") == ["*Not measured yet: run `dear bench solve`.*"]
+
+
+def test_right_pointers_by_depth_add_up_over_the_largest_graphs_only() -> None:
+    rows = [_row("bellman_ford", 256) | {"correct_by_hops": {"1": [3, 3], "2": [1, 2]}},
+            _row("bellman_ford", 256) | {"correct_by_hops": {"2": [1, 2], "5": [0, 1]}},
+            _row("bellman_ford", 64) | {"correct_by_hops": {"9": [0, 4]}}]
+    assert solve_verdict(rows)["dear"]["bellman_ford"]["correct_by_hops_at_256"] == {"1": 1.0, "2": 0.5, "5": 0.0}
+    assert "correct_by_hops_at_256" not in solve_verdict([_row("mst_prim", 256)])["dear"]["mst_prim"]

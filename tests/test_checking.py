@@ -459,3 +459,14 @@ def test_pointer_roots_and_path_sums() -> None:
     assert pointer_roots(pointer).tolist() == [0, 0, 0, -1, -1, 5]
     tree = np.array([0, 0, 1, 2])
     assert path_sums(tree, np.array([9.0, 1.0, 2.0, 4.0])).tolist() == [0.0, 1.0, 3.0, 7.0]
+
+
+def test_shortest_path_pointers_are_judged_by_depth_the_fewest_arcs_of_a_shortest_path() -> None:
+    graph = nx.Graph()
+    graph.add_weighted_edges_from([(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0), (0, 3, 3.0), (0, 4, 1.0)])
+    # 3 is reached as well by 0-3 (one arc) as by 0-1-2-3: depth 1; pointer 3 -> 0 is right
+    right = tie_aware_check("bellman_ford", graph, 0, {"pi": {0: 0, 1: 0, 2: 1, 3: 0, 4: 0}})
+    assert right["correct_by_hops"] == {1: [3, 3], 2: [1, 1]}
+    wrong = tie_aware_check("bellman_ford", graph, 0, {"pi": {0: 0, 1: 0, 2: 3, 3: 0, 4: 1}})
+    assert wrong["correct_by_hops"] == {1: [2, 3], 2: [0, 1]}  # 4 -> 1 and 2 -> 3 are longer
+    assert "correct_by_hops" not in tie_aware_check("mst_prim", graph, 0, {"pi": {0: 0, 1: 0, 2: 1, 3: 2, 4: 0}})

@@ -620,7 +620,8 @@ def tie_aware_check(algorithm: str, data: Any, source: Any, outputs: Any, *, rto
     respects; of nodes or edges a cut set classifies right, with its ``precision`` and
     ``recall``), ``total``/``optimum``/``ratio`` (the answer's tree or forest weight or summed
     path lengths against the best, for trees; None otherwise or when invalid) and ``optimal``
-    (a best answer: the optimum reached, sorted, the right partition, the exact cut set, ...)."""
+    (a best answer: the optimum reached, sorted, the right partition, the exact cut set, ...);
+    for shortest-path trees also ``correct_by_hops`` (:func:`_by_hops`: right pointers by depth)."""
     valid, problem = structure(algorithm, data, source, outputs)
     result: dict[str, Any] = {"valid": valid, "problem": problem, "correct": 0.0, "total": None,
                               "optimum": None, "ratio": None, "optimal": False}
@@ -657,6 +658,8 @@ def tie_aware_check(algorithm: str, data: Any, source: Any, outputs: Any, *, rto
             optimum = float(distance[reach].sum())
             total = float(path_sums(safe, step)[reach].sum()) if valid else None
         correct = np.where(reach & (idx != s), fine & (pointer != idx), pointer == idx)
+        if answer is Answer.SHORTEST_PATH_TREE:
+            result["correct_by_hops"] = _by_hops(edges, s, distance, correct, rtol)
     elif answer is Answer.ALL_PAIRS_TREES:
         correct, total, optimum = _floyd_check(edges, safe, valid, rtol)
     elif answer is Answer.DFS_FOREST:
@@ -741,6 +744,22 @@ def _distances(edges: Edges, source: int) -> np.ndarray:
     for node, length in nx.single_source_dijkstra_path_length(edges.digraph(), source).items():
         distance[node] = length
     return distance
+
+
+def _by_hops(edges: Edges, source: int, distance: np.ndarray, correct: np.ndarray, rtol: float) -> dict[int, list[int]]:
+    """``{hops: [right, nodes]}`` over the nodes the source reaches, ``hops`` the fewest arcs of a
+    shortest path to the node: where in the tree the wrong pointers are (a reasoner trained on
+    small graphs has seen few deep ones)."""
+    tight = np.isclose(distance[edges.senders] + edges.weights, distance[edges.receivers], rtol=rtol, atol=0)
+    tree = nx.DiGraph(zip(edges.senders[tight].tolist(), edges.receivers[tight].tolist()))
+    tree.add_node(source)
+    by_hops: dict[int, list[int]] = {}
+    for node, hops in nx.single_source_shortest_path_length(tree, source).items():
+        if node != source:
+            entry = by_hops.setdefault(hops, [0, 0])
+            entry[0] += int(correct[node])
+            entry[1] += 1
+    return dict(sorted(by_hops.items()))
 
 
 def _floyd_check(edges: Edges, pointer: np.ndarray, valid: bool, rtol: float) -> tuple[np.ndarray, float | None, float]:

@@ -679,6 +679,14 @@ def solve_section(results: Path) -> list[str]:
             lines.append(f"| {model} | {algorithm} | {count}{refused} | {'yes' if v['never_silently_wrong'] else '**no**'} | "
                          f"{v['valid']:.0%} | {ratio} | {'–' if correct is None else f'{correct:.3f}'} | "
                          f"{'holds' if v['holds'] else '**misses**'} |")
+    deep = [(model, algorithm, v[f"correct_by_hops_at_{largest}"]) for model, by_algorithm in data["meta"]["verdict"].items()
+            for algorithm, v in by_algorithm.items() if v.get(f"correct_by_hops_at_{largest}")]
+    if deep:
+        lines += ["", f"Shortest-path answers at n = {largest}, share of right pointers by the node's depth in the "
+                  "tree (fewest arcs of a shortest path from the source):", "",
+                  "| model | algorithm | right pointers by depth |", "|---|---|---|"]
+        lines += [f"| {model} | {algorithm} | " + " · ".join(f"{hops}: {share:.2f}" for hops, share in by_hops.items())
+                  + " |" for model, algorithm, by_hops in deep]
     return lines
 
 

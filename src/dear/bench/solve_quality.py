@@ -85,6 +85,7 @@ def measure(algorithm: str, graph: nx.Graph, model: str) -> dict:
     check = result.get("check") or {}
     return {"valid": result["valid"], "repaired": result["repaired"], "converged": result["converged"],
             "correct": check.get("correct"), "ratio": check.get("ratio"), "optimal": check.get("optimal"),
+            **({"correct_by_hops": check["correct_by_hops"]} if "correct_by_hops" in check else {}),
             "flagged_or_valid": result["valid"] is True or result["valid"] is False}
 
 
@@ -110,6 +111,18 @@ def _mean(rows: list[dict], key: str) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def _by_hops(rows: list[dict]) -> dict[str, float] | None:
+    """Share of right pointers per hop depth (fewest arcs of a shortest path), over ``rows``'
+    nodes; None when the rows have no such breakdown."""
+    totals: dict[int, list[int]] = {}
+    for row in rows:
+        for hops, (right, nodes) in (row.get("correct_by_hops") or {}).items():
+            entry = totals.setdefault(int(hops), [0, 0])
+            entry[0] += right
+            entry[1] += nodes
+    return {str(h): right / nodes for h, (right, nodes) in sorted(totals.items())} or None
+
+
 def solve_verdict(rows: list[dict]) -> dict:
     """The check, per model and algorithm: every answer valid or flagged (a graph ``solve``
     refuses in one line counts as flagged, and apart: ``refused``); spanning trees (and
@@ -128,6 +141,9 @@ def solve_verdict(rows: list[dict]) -> dict:
                      "valid": float(np.mean([r["valid"] is True for r in mine])),
                      "mean_ratio": _mean(mine, "ratio"),
                      f"correct_at_{largest}": _mean([r for r in mine if r["n"] == largest], "correct")}
+            by_hops = _by_hops([r for r in mine if r["n"] == largest])
+            if by_hops:
+                entry[f"correct_by_hops_at_{largest}"] = by_hops
             if get(algorithm).answer in WEIGHED:
                 entry["holds"] = (entry["never_silently_wrong"] and entry["valid"] >= TREE_VALID
                                   and entry["mean_ratio"] is not None and entry["mean_ratio"] <= TREE_RATIO)
