@@ -294,7 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="table: columns (default nar,nar-lt,dear; extras dear-cgp, dear-align (to the nar cell), "
                         "dear-jac<w> (Jacobian weight w, default 0.1: dear-jac, dear-jac1, dear-jac0.3), dem, triplet, "
                         "and the recipes of dear.bench.table.EXTRA_MODELS); equilibrium --source table: the DEAR "
-                        "columns to re-solve (default all)")
+                        "columns to re-solve (default all); ship: the columns to ship (default nar and --dear-column), "
+                        "each under its own name but --dear-column, which --ship-as may rename")
     p.add_argument("--models", default=None,
                    help="solve: the models asked, shipped names or run directories (default dear,nar), e.g. "
                         "dear,runs/curve/cpu/bellman_ford/dear; curve: the table columns to train (default nar,dear; e.g. "

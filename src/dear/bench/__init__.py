@@ -78,7 +78,7 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
 
         algorithms = _algorithms(args.algorithms, PAPER_ALGORITHMS) if args.algorithms else None
         runs = Path(args.runs) if args.runs else Path("runs/table") / args.profile
-        for target in ship_pretrained(runs, models=("nar", args.dear_column),
+        for target in ship_pretrained(runs, models=_names(args.columns) or ("nar", args.dear_column),
                                       algorithms=algorithms,
                                       names={args.dear_column: args.ship_as} if args.ship_as else None):
             print(f"shipped {target}")
