@@ -445,3 +445,10 @@ def test_a_curve_of_a_recipe_column_is_accepted_but_an_aligned_one_is_refused(tm
     run_curve(tmp_path, algorithms=(), models=("dear-warm-tol0.01-start1",), runs_root=tmp_path / "runs")
     with pytest.raises(ValueError, match="aligns to a table cell"):
         run_curve(tmp_path, algorithms=(), models=("dear-align",), runs_root=tmp_path / "runs")
+
+
+def test_a_curve_run_of_a_recipe_column_checks_only_steps_against_its_table_cell() -> None:
+    from dear.bench.curve import expected_config
+
+    assert expected_config("bfs", "cpu", "dear")["model"] == "dear"
+    assert expected_config("bfs", "cpu", "dear-warm-tol0.01-start1-train32") is None

@@ -70,6 +70,14 @@ def seed_from_table(run_dir: Path, table_run: Path, horizons: Sequence[int], exp
     return True
 
 
+def expected_config(algorithm: str, profile: str, column: str) -> dict | None:
+    """The config (as a dict) a curve run of a plain model column trains with; None for a recipe
+    column, whose table cell was trained by the very command the curve run resumes (only the
+    step counts are then checked by :func:`seed_from_table`)."""
+    model, extra = column_model(column)
+    return None if extra else json.loads(make_config(algorithm, profile, model=model, seed=0).to_json())
+
+
 def run_curve_case(algorithm: str, model: str, profile: str, horizons: Sequence[int], until: int, runs_root: Path,
                    results_root: Path, size: int = 64, samples: int = 100, table_root: Path | None = None) -> Path:
     """Train one (algorithm, model) horizon by horizon up to ``until`` and score each snapshot at
@@ -77,8 +85,7 @@ def run_curve_case(algorithm: str, model: str, profile: str, horizons: Sequence[
     table's seed-0 cell under ``table_root`` where it fits (:func:`seed_from_table`)."""
     run_dir = runs_root / profile / algorithm / model
     if table_root is not None and seed_from_table(
-            run_dir, table_root / profile / algorithm / model / "seed0", horizons,
-            json.loads(make_config(algorithm, profile, model=model, seed=0).to_json())):
+            run_dir, table_root / profile / algorithm / model / "seed0", horizons, expected_config(algorithm, profile, model)):
         tqdm.write(f"{algorithm} {model}: the first {min(horizons):,} steps are the table's seed-0 cell")
     result_path = results_root / f"{algorithm}__{model}.json"
     record = json.loads(result_path.read_text()) if result_path.exists() else {
