@@ -170,11 +170,11 @@ def test_a_curve_run_seeded_from_a_table_cell_continues_as_one_long_run(tmp_path
     {},
     {"model": "dear", "tol": 0.01, "eval_tol": 0.01, "init": "inputs", "jacobian_weight": 0.1},
     {"model": "dear", "edge_p": (0.1, 0.5), "granola": True, "spectral_norm": True, "seed": 2},
-    {"model": "nar", "processor": "triplet", "train_sizes": (4, 16), "hidden": 32},
+    {"model": "nar", "processor": "triplet", "train_sizes": (4, 16), "test_sizes": (16, 32), "hidden": 32},
 ])
 def test_train_command_reproduces_the_run_it_describes(overrides: dict) -> None:
     """The shipped models' table prints this command; run through `dear train` it must give back the
-    same config (sizes are no flag: they come back as a note, not silently dropped)."""
+    same config (test sizes are no flag: they come back as a note, not silently dropped)."""
     import shlex
     from dataclasses import asdict
 
@@ -185,5 +185,5 @@ def test_train_command_reproduces_the_run_it_describes(overrides: dict) -> None:
     command, _, fixed = train_command(config).partition(" (not flags: ")
     assert command.startswith("dear train ")
     rebuilt = asdict(train_config(build_parser().parse_args([*shlex.split(command)[1:], "--out", "unused"])))
-    assert fixed == ("train_sizes=4,16)" if "train_sizes" in overrides else "")
-    assert {k: v for k, v in rebuilt.items() if k != "train_sizes"} == {k: v for k, v in config.items() if k != "train_sizes"}
+    assert fixed == ("test_sizes=16,32)" if "test_sizes" in overrides else "")
+    assert {k: v for k, v in rebuilt.items() if k != "test_sizes"} == {k: v for k, v in config.items() if k != "test_sizes"}
