@@ -75,5 +75,6 @@ def test_right_pointers_by_depth_add_up_over_the_largest_graphs_only() -> None:
     rows = [_row("bellman_ford", 256) | {"correct_by_hops": {"1": [3, 3], "2": [1, 2]}},
             _row("bellman_ford", 256) | {"correct_by_hops": {"2": [1, 2], "5": [0, 1]}},
             _row("bellman_ford", 64) | {"correct_by_hops": {"9": [0, 4]}}]
-    assert solve_verdict(rows)["dear"]["bellman_ford"]["correct_by_hops_at_256"] == {"1": 1.0, "2": 0.5, "5": 0.0}
+    assert solve_verdict(rows)["dear"]["bellman_ford"]["correct_by_hops_at_256"] == {
+        "1": [1.0, 3], "2": [0.5, 4], "5": [0.0, 1]}
     assert "correct_by_hops_at_256" not in solve_verdict([_row("mst_prim", 256)])["dear"]["mst_prim"]

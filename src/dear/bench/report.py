@@ -683,9 +683,9 @@ def solve_section(results: Path) -> list[str]:
             for algorithm, v in by_algorithm.items() if v.get(f"correct_by_hops_at_{largest}")]
     if deep:
         lines += ["", f"Shortest-path answers at n = {largest}, share of right pointers by the node's depth in the "
-                  "tree (fewest arcs of a shortest path from the source):", "",
+                  "tree (fewest arcs of a shortest path from the source; nodes at that depth in brackets):", "",
                   "| model | algorithm | right pointers by depth |", "|---|---|---|"]
-        lines += [f"| {model} | {algorithm} | " + " · ".join(f"{hops}: {share:.2f}" for hops, share in by_hops.items())
+        lines += [f"| {model} | {algorithm} | " + " · ".join(f"{hops}: {share:.2f} ({nodes})" for hops, (share, nodes) in by_hops.items())
                   + " |" for model, algorithm, by_hops in deep]
     return lines
 

@@ -111,16 +111,16 @@ def _mean(rows: list[dict], key: str) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def _by_hops(rows: list[dict]) -> dict[str, float] | None:
-    """Share of right pointers per hop depth (fewest arcs of a shortest path), over ``rows``'
-    nodes; None when the rows have no such breakdown."""
+def _by_hops(rows: list[dict]) -> dict[str, list] | None:
+    """``{hops: [share of right pointers, nodes]}`` per hop depth (fewest arcs of a shortest
+    path), over ``rows``' nodes; None when the rows have no such breakdown."""
     totals: dict[int, list[int]] = {}
     for row in rows:
         for hops, (right, nodes) in (row.get("correct_by_hops") or {}).items():
             entry = totals.setdefault(int(hops), [0, 0])
             entry[0] += right
             entry[1] += nodes
-    return {str(h): right / nodes for h, (right, nodes) in sorted(totals.items())} or None
+    return {str(h): [right / nodes, nodes] for h, (right, nodes) in sorted(totals.items())} or None
 
 
 def solve_verdict(rows: list[dict]) -> dict:
