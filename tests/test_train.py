@@ -68,6 +68,14 @@ def test_resume_is_bit_identical(tmp_path: Path, model: str) -> None:
     assert [json.loads(a)["loss"] for a in full_log] == [json.loads(b)["loss"] for b in cut_log]
 
 
+def test_a_run_resumed_to_more_steps_records_them_in_its_config(tmp_path: Path) -> None:
+    short = _config()
+    short.steps = 8
+    train(short, tmp_path / "run", progress=False)
+    train(_config(), tmp_path / "run", resume=True, progress=False)  # on to the full 12
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["steps"] == _config().steps == 12
+
+
 def test_resume_refuses_other_options_but_not_a_reworded_profile_description(tmp_path: Path) -> None:
     partial = _config()
     partial.steps = 4

@@ -102,6 +102,8 @@ class Trainer:
         main = self.context.is_main
         if self.resume and self._last_checkpoint() is not None:
             start, best = self._restore(model, optimizer)
+            if main:  # resumed to another step count: the config records what the run trains to
+                write_json(self.out / "config.json", asdict(cfg))
         elif main:
             self.out.mkdir(parents=True, exist_ok=True)
             write_json(self.out / "config.json", asdict(cfg))
