@@ -63,11 +63,13 @@ def test_report_shows_the_verdict_per_model_and_algorithm(tmp_path) -> None:
 
     from dear.bench.report import solve_section
 
-    rows = [_row("bfs", 256, correct=0.9)]
+    rows = [_row("bfs", 256, correct=0.9) | {"converged": False}, _row("bfs", 256, correct=0.9) | {"converged": True},
+            _row("bfs", 256, correct=0.9) | {"model": "nar", "converged": None}]
     (tmp_path / "bench_solve.json").write_text(json.dumps({"meta": {"count": 1, "verdict": solve_verdict(rows)},
                                                            "rows": rows}))
     lines = solve_section(tmp_path)
-    assert "| dear | bfs | 1 | yes | 100% | 1.000 | 0.900 | **misses** |" in lines
+    assert "| dear | bfs | 2 | yes | 100% | 1.000 | 0.900 | 50% | **misses** |" in lines
+    assert "| nar | bfs | 1 | yes | 100% | 1.000 | 0.900 | – | **misses** |" in lines  # no solve to converge
     assert solve_section(tmp_path / "none") == ["*Not measured yet: run `dear bench solve`.*"]
 
 

@@ -669,15 +669,16 @@ def solve_section(results: Path) -> list[str]:
                      real=", ".join(REAL_GRAPHS), tree_valid=f"{TREE_VALID:.0%}", tree_ratio=f"{TREE_RATIO - 1:.0%}",
                      correct=CORRECT), "",
              f"| model | algorithm | answers | never silently wrong | valid | mean weight / optimum | "
-             f"correct @{largest} | check |", "|---|---|---|---|---|---|---|---|"]
+             f"correct @{largest} | converged @{largest} | check |", "|---|---|---|---|---|---|---|---|---|"]
     for model, by_algorithm in data["meta"]["verdict"].items():
         for algorithm, v in by_algorithm.items():
             count = sum(r["model"] == model and r["algorithm"] == algorithm for r in data["rows"])
             refused = f" ({v['refused']} refused)" if v.get("refused") else ""
             ratio = "–" if v["mean_ratio"] is None else f"{v['mean_ratio']:.3f}"
-            correct = v[f"correct_at_{largest}"]
+            correct, converged = v[f"correct_at_{largest}"], v.get(f"converged_at_{largest}")
             lines.append(f"| {model} | {algorithm} | {count}{refused} | {'yes' if v['never_silently_wrong'] else '**no**'} | "
                          f"{v['valid']:.0%} | {ratio} | {'–' if correct is None else f'{correct:.3f}'} | "
+                         f"{'–' if converged is None else f'{converged:.0%}'} | "
                          f"{'holds' if v['holds'] else '**misses**'} |")
     deep = [(model, algorithm, v[f"correct_by_hops_at_{largest}"]) for model, by_algorithm in data["meta"]["verdict"].items()
             for algorithm, v in by_algorithm.items() if v.get(f"correct_by_hops_at_{largest}")]

@@ -83,7 +83,8 @@ def measure(algorithm: str, graph: nx.Graph, model: str) -> dict:
         except ValueError as error:  # refused in one line (e.g. NAR's T without the exact run): loud, not wrong
             return {"refused": str(error), "flagged_or_valid": True}
     check = result.get("check") or {}
-    return {"valid": result["valid"], "repaired": result["repaired"], "converged": result["converged"],
+    solved = "converged" in result["diagnostics"]  # an equilibrium model's solve (a NAR has none)
+    return {"valid": result["valid"], "repaired": result["repaired"], "converged": result["converged"] if solved else None,
             "correct": check.get("correct"), "ratio": check.get("ratio"), "optimal": check.get("optimal"),
             **({"correct_by_hops": check["correct_by_hops"]} if "correct_by_hops" in check else {}),
             "flagged_or_valid": result["valid"] is True or result["valid"] is False}
@@ -140,7 +141,8 @@ def solve_verdict(rows: list[dict]) -> dict:
                      "refused": len(everything) - len(mine),
                      "valid": float(np.mean([r["valid"] is True for r in mine])),
                      "mean_ratio": _mean(mine, "ratio"),
-                     f"correct_at_{largest}": _mean([r for r in mine if r["n"] == largest], "correct")}
+                     f"correct_at_{largest}": _mean([r for r in mine if r["n"] == largest], "correct"),
+                     f"converged_at_{largest}": _mean([r for r in mine if r["n"] == largest], "converged")}
             by_hops = _by_hops([r for r in mine if r["n"] == largest])
             if by_hops:
                 entry[f"correct_by_hops_at_{largest}"] = by_hops
