@@ -63,6 +63,7 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 # 8-64) nodes instead of the protocol's 8-16; validation and test graphs unchanged.
                 "nar-train32": ("nar", TRAIN_32),
                 "dear-warm-tol0.01-start1-train32": ("dear", [*WARM_TOL_START, *TRAIN_32]),
+                "dear-warm-tol0.01-train32": ("dear", [*WARM_TOL, *TRAIN_32]),
                 "dear-warm-tol0.01-start1-train64": ("dear", [*WARM_TOL_START, "--train-sizes", "8,64"]),
                 "dear-warm-tol0.01-start1-train32-h128": ("dear", [*WARM_TOL_START, *TRAIN_32, "--hidden", "128"]),
                 "dear-v1": ("dear", PRE_OFFICIAL_DEAR)}
