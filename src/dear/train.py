@@ -100,14 +100,14 @@ class Trainer:
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         start, best = 0, {"score": -math.inf, "step": -1}
         main = self.context.is_main
-        if self.resume and self._last_checkpoint() is not None:
+        resumed = self.resume and self._last_checkpoint() is not None
+        if resumed:
             start, best = self._restore(model, optimizer)
-            if main:  # resumed to another step count: the config records what the run trains to
-                write_json(self.out / "config.json", asdict(cfg))
-        elif main:
+        if main:  # a run resumed to another step count records the count it now trains to
             self.out.mkdir(parents=True, exist_ok=True)
             write_json(self.out / "config.json", asdict(cfg))
-            (self.out / "metrics.jsonl").write_text("")
+            if not resumed:
+                (self.out / "metrics.jsonl").write_text("")
         elapsed = 0.0  # training seconds before this process: a resumed run keeps counting
         if main:
             elapsed = self._truncate_metrics(start)

@@ -112,9 +112,10 @@ def _mean(rows: list[dict], key: str) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def _by_hops(rows: list[dict]) -> dict[str, list] | None:
+def _pooled_by_hops(rows: list[dict]) -> dict[str, list] | None:
     """``{hops: [share of right pointers, nodes]}`` per hop depth (fewest arcs of a shortest
-    path), over ``rows``' nodes; None when the rows have no such breakdown."""
+    path), pooling the per-graph counts of :func:`dear.checking.tie_aware_check` over ``rows``'
+    nodes; None when the rows have no such breakdown."""
     totals: dict[int, list[int]] = {}
     for row in rows:
         for hops, (right, nodes) in (row.get("correct_by_hops") or {}).items():
@@ -137,13 +138,14 @@ def solve_verdict(rows: list[dict]) -> dict:
             mine = [r for r in everything if not r.get("refused")]
             if not mine:
                 continue
+            at_largest = [r for r in mine if r["n"] == largest]
             entry = {"never_silently_wrong": all(r["flagged_or_valid"] for r in everything),
                      "refused": len(everything) - len(mine),
                      "valid": float(np.mean([r["valid"] is True for r in mine])),
                      "mean_ratio": _mean(mine, "ratio"),
-                     f"correct_at_{largest}": _mean([r for r in mine if r["n"] == largest], "correct"),
-                     f"converged_at_{largest}": _mean([r for r in mine if r["n"] == largest], "converged")}
-            by_hops = _by_hops([r for r in mine if r["n"] == largest])
+                     f"correct_at_{largest}": _mean(at_largest, "correct"),
+                     f"converged_at_{largest}": _mean(at_largest, "converged")}
+            by_hops = _pooled_by_hops(at_largest)
             if by_hops:
                 entry[f"correct_by_hops_at_{largest}"] = by_hops
             if get(algorithm).answer in WEIGHED:
