@@ -49,7 +49,7 @@ class TrainConfig:
         (), "graph algorithms: edge probabilities to draw the training and validation graphs from, one per "
         "graph at random, e.g. 0.1,0.5,0.9 (default: the algorithm's own; test graphs keep it)")
     val_samples: int = 100
-    val_size: int = 16
+    val_size: int = option(16, "validation graph size in nodes, where the kept weights are chosen (protocol: 16)")
     test_sizes: tuple[int, ...] = (16, 64)
     test_samples: int = 100
     eval_every: int = 150
