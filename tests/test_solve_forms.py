@@ -47,11 +47,14 @@ def _quiet(*args: object, **kwargs: object) -> object:
 
 # --- answers keyed by node -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("algorithm", ["bellman_ford", "bfs", "mst_prim"])
-def test_string_node_ids_key_every_pointer(algorithm: str) -> None:
+@pytest.mark.parametrize(("algorithm", "default"), [("bellman_ford", "dear-train32"), ("bfs", "dear"),
+                                                     ("mst_prim", "dear-train32")])
+def test_string_node_ids_key_every_pointer(algorithm: str, default: str) -> None:
+    """Also: the result names the model used, by default the DEAR for users' larger graphs where
+    one ships (bfs has none: the paper-protocol DEAR)."""
     graph = _towns()
     result = _quiet(algorithm, graph, "town3")
-    assert result["algorithm"] == algorithm and result["model"] == "dear" and result["source"] == "town3"
+    assert result["algorithm"] == algorithm and result["model"] == default and result["source"] == "town3"
     assert list(result["pi"]) == list(graph.nodes) and set(result["pi"].values()) <= set(graph.nodes)
     assert result["valid"] is True and result["pi"]["town3"] == "town3"
     verdict = tie_aware_check(algorithm, graph, "town3", result)  # the checker reads {node: parent}
@@ -221,7 +224,7 @@ def test_cli_reads_node_names_and_prints_json_keyed_by_node(tmp_path: Path, caps
     out = _solve_cli(capsys, "bellman_ford", str(edges), "--source", "Lyon", "--check", "--plot", str(png))
     assert list(out)[:10] == ["algorithm", "model", "source", "valid", "repaired", "problem", "converged",
                               "iterations", "residual", "tol"]
-    assert (out["algorithm"], out["model"], out["source"]) == ("bellman_ford", "dear", "Lyon")
+    assert (out["algorithm"], out["model"], out["source"]) == ("bellman_ford", "dear-train32", "Lyon")
     assert out["converged"] is True and out["iterations"] > 0 and out["tol"] == out["diagnostics"]["tol"]
     towns = ["Paris", "Lyon", "Nice", "Genoa"]
     assert list(out["pi"]) == towns and set(out["pi"].values()) <= set(towns) and out["pi"]["Lyon"] == "Lyon"

@@ -1,4 +1,4 @@
-"""Run a trained reasoner on your own graph: ``dear.solve(algorithm, graph, source=None, model="dear", ...)``.
+"""Run a trained reasoner on your own graph: ``dear.solve(algorithm, graph, source=None, model=None, ...)``.
 
 The package is callable: ``dear.solve(...)`` is :func:`dear.solve.pipeline.solve` (see there
 for every argument and the result), and ``dear.solve.plot(result, graph, "out.png")`` draws an

@@ -142,7 +142,7 @@ def to_json(result: dict) -> dict:
     return _jsonable(head | {key: value for key, value in result.items() if key not in head})
 
 
-def solve_file(algorithm: str, path: Path, source: Any = None, model: str = "dear", check: bool = False,
+def solve_file(algorithm: str, path: Path, source: Any = None, model: str | None = None, check: bool = False,
                tol: float | None = None, repair: bool = True, plot: Path | None = None) -> dict:
     """``dear solve``: read a graph file, solve, draw the answer to ``plot`` (a PNG) when given,
     and return the JSON-ready result (:func:`to_json`)."""

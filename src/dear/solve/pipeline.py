@@ -21,7 +21,7 @@ from dear.data.trajectory import Trajectory
 from dear.solve.answer import answer_graph, distances, keyed_outputs, readable_outputs, topological_order
 from dear.solve.check import checked_outputs
 from dear.solve.convert import Problem, batch_of, is_batch, problem_of, problems_of
-from dear.solve.run import GraphRun, load_model, run_graphs
+from dear.solve.run import GraphRun, default_model, load_model, run_graphs
 from dear.specs import check_algorithm
 
 
@@ -29,7 +29,7 @@ class NotConvergedWarning(UserWarning):
     """A DEAR answer whose solve stopped above its tolerance (the last iterate, not a fixed point)."""
 
 
-def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *, check: bool = False,
+def solve(algorithm: str, graph: Any, source: Any = None, model: str | None = None, *, check: bool = False,
           tol: float | None = None, max_iter: int | None = None, repair: bool = True,
           as_graph: bool = False) -> dict | nx.DiGraph | list:
     """Outputs of ``algorithm`` on ``graph`` predicted by a trained reasoner, checked.
@@ -43,7 +43,9 @@ def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *
     sequence of keys (or ``{"key": [...], "target": x}``), with ``source`` as the
     binary-search target. Bad input (see :func:`dear.solve.convert.validate_graph`) is a
     one-line ``ValueError`` naming the fix. Equal weights are tie-broken deterministically
-    (:data:`dear.solve.convert.TIE_BREAK`). ``model``: a shipped model's name or a run directory.
+    (:data:`dear.solve.convert.TIE_BREAK`). ``model``: a shipped model's name or a run directory;
+    by default the DEAR trained for users' larger graphs where one ships for ``algorithm``
+    (``dear-train32``), else the paper-protocol ``dear`` (:func:`dear.solve.run.default_model`).
 
     Returns a dict: ``algorithm``, ``model``, ``source`` (the source node used: the first node
     when left out); the output probes keyed by node for graphs (``{node: parent}`` for
@@ -73,6 +75,7 @@ def solve(algorithm: str, graph: Any, source: Any = None, model: str = "dear", *
     check_algorithm(algorithm)
     batched = is_batch(algorithm, graph)
     problems = problems_of(algorithm, graph, source) if batched else [problem_of(algorithm, graph, source)]
+    model = default_model(algorithm) if model is None else model
     config, reasoner = load_model(algorithm, model, tol, max_iter)
     batch, trajectories = batch_of(algorithm, problems, exact=check, steps=reasoner.uses_length)
     runs = run_graphs(reasoner, batch)

@@ -25,6 +25,19 @@ from dear.nn.readout import hard_prediction
 from dear.specs import POINTER_TYPES, SPECS, Location
 
 
+#: The DEAR trained for the larger graphs users bring (training graphs of 8-32 nodes, not the
+#: protocol's 8-16, run longer), shipped where it answers users' graphs better than the
+#: paper-protocol ``dear`` (docs/RESULTS.md, "solve on users' graphs").
+USERS_DEAR = "dear-train32"
+
+
+def default_model(algorithm: str) -> str:
+    """The model ``solve`` uses when none is named: :data:`USERS_DEAR` where one ships for
+    ``algorithm``, else the paper-protocol ``dear`` (the headline table's model)."""
+    shipped = Path(str(resources.files("dear"))) / "pretrained" / USERS_DEAR / algorithm / "model.safetensors"
+    return USERS_DEAR if shipped.exists() else "dear"
+
+
 def pretrained_dir(model: str, algorithm: str) -> Path:
     """Where a shipped model lives, or ``model`` itself when it is a run directory."""
     if not isinstance(model, (str, os.PathLike)):
@@ -145,4 +158,4 @@ def _diagnostics(model: Reasoner, batch: Batch, prediction: Prediction, g: int) 
     return diagnostics
 
 
-__all__ = ["GraphRun", "load_model", "pretrained_dir", "run_graphs", "run_model"]
+__all__ = ["GraphRun", "default_model", "load_model", "pretrained_dir", "run_graphs", "run_model"]
