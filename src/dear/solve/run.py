@@ -34,8 +34,16 @@ USERS_DEAR = "dear-train32"
 def default_model(algorithm: str) -> str:
     """The model ``solve`` uses when none is named: :data:`USERS_DEAR` where one ships for
     ``algorithm``, else the paper-protocol ``dear`` (the headline table's model)."""
-    shipped = Path(str(resources.files("dear"))) / "pretrained" / USERS_DEAR / algorithm / "model.safetensors"
-    return USERS_DEAR if shipped.exists() else "dear"
+    return USERS_DEAR if _is_shipped(_shipped_folder(USERS_DEAR, algorithm)) else "dear"
+
+
+def _shipped_folder(model: str, algorithm: str) -> Path:
+    """Where the package keeps the shipped ``model`` of ``algorithm`` (whether or not it ships)."""
+    return Path(str(resources.files("dear"))) / "pretrained" / str(model) / algorithm
+
+
+def _is_shipped(folder: Path) -> bool:
+    return (folder / "model.safetensors").exists()
 
 
 def pretrained_dir(model: str, algorithm: str) -> Path:
@@ -44,8 +52,8 @@ def pretrained_dir(model: str, algorithm: str) -> Path:
         raise ValueError(f"model must be a shipped model's name or a run directory, got {type(model).__name__}")
     if Path(model).is_dir() and str(model) not in MODELS:  # a shipped name wins over a folder called "dear"
         return Path(model)
-    folder = Path(str(resources.files("dear"))) / "pretrained" / str(model) / algorithm
-    if not (folder / "model.safetensors").exists():
+    folder = _shipped_folder(model, algorithm)
+    if not _is_shipped(folder):
         shipped = sorted(p.parent.name for p in (folder.parent.parent).glob(f"*/{algorithm}/model.safetensors"))
         raise ValueError(
             f"no pretrained {model!r} model for {algorithm}; shipped for it: {', '.join(shipped) or 'none'} "
