@@ -174,10 +174,25 @@ def test_a_curve_run_seeded_from_a_table_cell_continues_as_one_long_run(tmp_path
         assert all(torch.equal(ours[k], theirs[k]) for k in theirs), name
 
 
+def test_init_from_starts_a_run_from_another_runs_kept_weights(tmp_path: Path) -> None:
+    """With a zero learning rate the fine-tuned run keeps exactly the weights it started from;
+    without --init-from it keeps its own initialisation, which the source run trained away from."""
+    source, tuned, fresh = tmp_path / "source", tmp_path / "tuned", tmp_path / "fresh"
+    train(_config(), source, progress=False)
+    train(_config(lr=0.0, init_from=str(source)), tuned, progress=False)
+    train(_config(lr=0.0), fresh, progress=False)
+    start, ours, own = (load_file(run / "model.safetensors") for run in (source, tuned, fresh))
+    assert all(torch.equal(ours[k], start[k]) for k in start)
+    assert not all(torch.equal(own[k], start[k]) for k in start)
+    with pytest.raises(ValueError, match="--init-from: no weights"):
+        train(_config(init_from=str(tmp_path / "missing")), tmp_path / "other", progress=False)
+
+
 @pytest.mark.parametrize("overrides", [
     {},
     {"model": "dear", "tol": 0.01, "eval_tol": 0.01, "init": "inputs", "jacobian_weight": 0.1},
     {"model": "dear", "edge_p": (0.1, 0.5), "granola": True, "spectral_norm": True, "seed": 2},
+    {"model": "dear", "init_from": "runs/users/mst_prim/dear", "val_size": 64, "train_sizes": (8, 64)},
     {"model": "nar", "processor": "triplet", "train_sizes": (4, 16), "test_sizes": (16, 32), "hidden": 32},
 ])
 def test_train_command_reproduces_the_run_it_describes(overrides: dict) -> None:

@@ -59,6 +59,9 @@ class TrainConfig:
     select_by: str = option(
         "val_score", "keep the weights with the best val_score or the lowest val_loss (official)", choices=SELECT_BY)
     checkpoint_every: int = option(150, "write a resumable checkpoint every K steps")
+    init_from: str = option(
+        "", "fine-tune: start from the kept weights of another run (its directory or a model.safetensors) "
+        "with a fresh optimiser, e.g. to continue on larger graphs")
     # NAR variants
     teacher_forcing: float = option(0.0, "nar-hints: probability of feeding ground-truth hints")
     max_steps: int = 0  # nar-lt cap; 0 = 1.5x the largest training T (set at training start)

@@ -67,6 +67,9 @@ class Trainer:
         if self.context.is_main:
             self._check_out_dir()
         barrier(self.context)
+        # a resumed run continues from its checkpoint and no longer needs the run it started from
+        starts_fresh = not (resume and self._last_checkpoint() is not None)
+        self.init_weights = initial_weights(Path(config.init_from)) if config.init_from and starts_fresh else None
 
     def _check_out_dir(self) -> None:
         config_path = self.out / "config.json"
@@ -103,6 +106,8 @@ class Trainer:
         resumed = self.resume and self._last_checkpoint() is not None
         if resumed:
             start, best = self._restore(model, optimizer)
+        elif self.init_weights is not None:
+            load_weights(model, self.init_weights)
         if main:  # a run resumed to another step count records the count it now trains to
             self.out.mkdir(parents=True, exist_ok=True)
             write_json(self.out / "config.json", asdict(cfg))
@@ -228,6 +233,14 @@ class Trainer:
         kept = [line for line in lines if line.endswith("\n") and json.loads(line)["step"] <= step]
         atomic_write(path, lambda tmp: tmp.write_text("".join(kept)))
         return max((json.loads(line).get("seconds", 0.0) for line in kept), default=0.0)
+
+
+def initial_weights(source: Path) -> Path:
+    """The weights file ``--init-from`` names: a run directory's kept weights or the file itself."""
+    path = source / "model.safetensors" if source.is_dir() else source
+    if not path.is_file():
+        raise ValueError(f"--init-from: no weights at {path}; name a run directory or its model.safetensors")
+    return path
 
 
 def _better(result: dict, best: dict, select_by: str) -> bool:
