@@ -12,7 +12,7 @@ from safetensors.torch import load_file
 from dear.cli import main
 from dear.config import make_config
 from dear.data import generate
-from dear.data.splits import TEST
+from dear.data.splits import TEST, TRAIN, VAL
 from dear.run import evaluate_run, load_run
 from dear.train import Trainer, train
 from tests.statistics_asserts import recounted_pointer_score
@@ -153,6 +153,26 @@ def test_edge_p_draws_the_training_graphs_from_the_given_probabilities(tmp_path:
         main(["train", "mst_kruskal", "--edge-p", "0.5,x", "--out", str(tmp_path / "run")])
 
 
+def test_val_edge_p_draws_the_validation_graphs_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dear.train
+
+    drawn = {}
+    real = dear.train.load_split
+
+    def recording(algorithm, split, *args, **kwargs):
+        drawn[split.name] = kwargs["edge_p"]
+        return real(algorithm, split, *args, **kwargs)
+
+    monkeypatch.setattr(dear.train, "load_split", recording)
+    config = make_config("mst_prim", "smoke", steps=2, edge_p=(0.5,), val_edge_p=(0.2,))
+    train(config, tmp_path / "run", progress=False)
+    assert drawn == {TRAIN.name: (0.5,), VAL.name: (0.2,)}
+    with pytest.raises(ValueError, match="val_edge_p must hold probabilities"):
+        make_config("mst_prim", "smoke", val_edge_p=(0.0,))
+    with pytest.raises(ValueError, match="val_edge_p draws graphs"):
+        make_config("minimum", "smoke", val_edge_p=(0.5,))
+
+
 def test_a_curve_run_seeded_from_a_table_cell_continues_as_one_long_run(tmp_path: Path) -> None:
     """The curve's first horizon reuses the table's cell: its checkpoint resumed to the next
     horizon ends with the weights of a run trained to it from scratch with snapshots."""
@@ -192,7 +212,8 @@ def test_init_from_starts_a_run_from_another_runs_kept_weights(tmp_path: Path) -
     {},
     {"model": "dear", "tol": 0.01, "eval_tol": 0.01, "init": "inputs", "jacobian_weight": 0.1},
     {"model": "dear", "edge_p": (0.1, 0.5), "granola": True, "spectral_norm": True, "seed": 2},
-    {"model": "dear", "init_from": "runs/users/mst_prim/dear", "val_size": 64, "train_sizes": (8, 64)},
+    {"model": "dear", "init_from": "runs/users/mst_prim/dear", "val_size": 128, "val_edge_p": (0.06,),
+     "train_sizes": (8, 64)},
     {"model": "nar", "processor": "triplet", "train_sizes": (4, 16), "test_sizes": (16, 32), "hidden": 32},
 ])
 def test_train_command_reproduces_the_run_it_describes(overrides: dict) -> None:

@@ -48,6 +48,9 @@ class TrainConfig:
     edge_p: tuple[float, ...] = option(
         (), "graph algorithms: edge probabilities to draw the training and validation graphs from, one per "
         "graph at random, e.g. 0.1,0.5,0.9 (default: the algorithm's own; test graphs keep it)")
+    val_edge_p: tuple[float, ...] = option(
+        (), "graph algorithms: edge probabilities of the validation graphs alone (default: as --edge-p), "
+        "e.g. 0.06 with --val-size 128 to choose the kept weights on sparse graphs like users' ones")
     val_samples: int = 100
     val_size: int = option(16, "validation graph size in nodes, where the kept weights are chosen (protocol: 16)")
     test_sizes: tuple[int, ...] = (16, 64)
@@ -125,10 +128,11 @@ class TrainConfig:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
         if self.hidden > MAX_HIDDEN:
             raise ValueError(f"hidden must be at most {MAX_HIDDEN}, got {self.hidden}")
-        if not all(0 < p <= 1 for p in self.edge_p):
-            raise ValueError(f"edge_p must hold probabilities in (0, 1], got {shown(list(self.edge_p))}")
-        if self.edge_p and not get(self.algorithm).is_graph:
-            raise ValueError(f"edge_p draws graphs; {self.algorithm} takes no graph")
+        for name in ("edge_p", "val_edge_p"):
+            if not all(0 < p <= 1 for p in getattr(self, name)):
+                raise ValueError(f"{name} must hold probabilities in (0, 1], got {shown(list(getattr(self, name)))}")
+            if getattr(self, name) and not get(self.algorithm).is_graph:
+                raise ValueError(f"{name} draws graphs; {self.algorithm} takes no graph")
         if self.spectral_norm and self.model != "dear":
             raise ValueError(f"--spectral-norm makes a DEAR's processor contractive; it does nothing for --model {self.model}")
         if self.align and self.model != "dear":
@@ -165,7 +169,7 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown config option(s): {', '.join(sorted(unknown))}")
         data = dict(data)
-        for key in ("train_sizes", "test_sizes", "snapshot_steps", "edge_p"):
+        for key in ("train_sizes", "test_sizes", "snapshot_steps", "edge_p", "val_edge_p"):
             if isinstance(data.get(key), list):  # JSON's lists; anything else fails the type check
                 data[key] = tuple(data[key])
         return cls(**data)

@@ -92,7 +92,7 @@ class Trainer:
         train = load_split(cfg.algorithm, TRAIN, cfg.train_samples, tuple(cfg.train_sizes), hints=hints,
                            random_pos=cfg.random_pos, edge_p=cfg.edge_p)
         val = load_split(cfg.algorithm, VAL, cfg.val_samples, (cfg.val_size, cfg.val_size), hints=hints,
-                         random_pos=cfg.random_pos, edge_p=cfg.edge_p)
+                         random_pos=cfg.random_pos, edge_p=cfg.val_edge_p or cfg.edge_p)
         if cfg.max_steps == 0:
             cfg.max_steps = termination_cap(max(t.length for t in train))
         torch.manual_seed(cfg.seed)

@@ -642,7 +642,7 @@ def shipped_section(pretrained: Path) -> list[str]:
     if not runs:
         return ["*No models shipped yet: run `dear bench ship`.*"]
     lines = [*_prose("shipped", test_graphs=TEST_SAMPLES, test_seed=TEST.seed), "",
-             "| shipped as | algorithm | trained with | steps | best val @16 | score @64 | score @128 |",
+             "| shipped as | algorithm | trained with | steps | best val (graph size) | score @64 | score @128 |",
              "|---|---|---|---|---|---|---|"]
     for path in runs:
         config = json.loads(path.read_text())
@@ -650,9 +650,9 @@ def shipped_section(pretrained: Path) -> list[str]:
         summary = _load(path.parent / "train_summary.json") or {}
         command = f"`{train_command(config)}`"
         scores = [f"{evaluation[size]['score']:.3f}" if size in evaluation else "–" for size in ("64", "128")]
-        best = summary.get("best_val_score")
+        best, val_size = summary.get("best_val_score"), config.get("val_size", 16)
         lines.append(f"| {path.parent.parent.name} | {config['algorithm']} | {command} | {config['steps']} | "
-                     f"{'–' if best is None else f'{best:.3f}'} | {scores[0]} | {scores[1]} |")
+                     f"{'–' if best is None else f'{best:.3f} ({val_size})'} | {scores[0]} | {scores[1]} |")
     return lines
 
 

@@ -25,16 +25,16 @@ from dear.nn.readout import hard_prediction
 from dear.specs import POINTER_TYPES, SPECS, Location
 
 
-#: The DEAR trained for the larger graphs users bring (training graphs of 8-32 nodes, not the
-#: protocol's 8-16, run longer), shipped where it answers users' graphs better than the
-#: paper-protocol ``dear`` (docs/RESULTS.md, "solve on users' graphs").
-USERS_DEAR = "dear-train32"
+#: The DEARs trained for the larger graphs users bring (training graphs of up to 64 or 32 nodes,
+#: not the protocol's 8-16, run longer), best first, shipped where they answer users' graphs
+#: better than the paper-protocol ``dear`` (docs/RESULTS.md, "solve on users' graphs").
+USERS_DEARS = ("dear-train64", "dear-train32")
 
 
 def default_model(algorithm: str) -> str:
-    """The model ``solve`` uses when none is named: :data:`USERS_DEAR` where one ships for
-    ``algorithm``, else the paper-protocol ``dear`` (the headline table's model)."""
-    return USERS_DEAR if _is_shipped(_shipped_folder(USERS_DEAR, algorithm)) else "dear"
+    """The model ``solve`` uses when none is named: the first of :data:`USERS_DEARS` that ships
+    for ``algorithm``, else the paper-protocol ``dear`` (the headline table's model)."""
+    return next((name for name in USERS_DEARS if _is_shipped(_shipped_folder(name, algorithm))), "dear")
 
 
 def _shipped_folder(model: str, algorithm: str) -> Path:
