@@ -50,7 +50,8 @@ class TrainConfig:
         "graph at random, e.g. 0.1,0.5,0.9 (default: the algorithm's own; test graphs keep it)")
     val_edge_p: tuple[float, ...] = option(
         (), "graph algorithms: edge probabilities of the validation graphs alone (default: as --edge-p), "
-        "e.g. 0.06 with --val-size 128 to choose the kept weights on sparse graphs like users' ones")
+        "e.g. 0.25 with --val-size 128 to choose the kept weights on sparse graphs like users' ones (CLRS's "
+        "undirected graphs keep an edge with p², so these have average degree 8)")
     val_samples: int = 100
     val_size: int = option(16, "validation graph size in nodes, where the kept weights are chosen (protocol: 16)")
     test_sizes: tuple[int, ...] = (16, 64)
