@@ -67,9 +67,9 @@ class Trainer:
         if self.context.is_main:
             self._check_out_dir()
         barrier(self.context)
+        self.resumed = resume and self._last_checkpoint() is not None
         # a resumed run continues from its checkpoint and no longer needs the run it started from
-        starts_fresh = not (resume and self._last_checkpoint() is not None)
-        self.init_weights = initial_weights(Path(config.init_from)) if config.init_from and starts_fresh else None
+        self.init_weights = initial_weights(Path(config.init_from)) if config.init_from and not self.resumed else None
 
     def _check_out_dir(self) -> None:
         config_path = self.out / "config.json"
@@ -103,15 +103,14 @@ class Trainer:
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         start, best = 0, {"score": -math.inf, "step": -1}
         main = self.context.is_main
-        resumed = self.resume and self._last_checkpoint() is not None
-        if resumed:
+        if self.resumed:
             start, best = self._restore(model, optimizer)
         elif self.init_weights is not None:
             load_weights(model, self.init_weights)
         if main:  # a run resumed to another step count records the count it now trains to
             self.out.mkdir(parents=True, exist_ok=True)
             write_json(self.out / "config.json", asdict(cfg))
-            if not resumed:
+            if not self.resumed:
                 (self.out / "metrics.jsonl").write_text("")
         elapsed = 0.0  # training seconds before this process: a resumed run keeps counting
         if main:
