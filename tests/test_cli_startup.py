@@ -1,6 +1,7 @@
-"""``dear`` starts fast: its help and ``dear algorithms`` import no torch, networkx or matplotlib,
-and ``dear solve`` defers ``torch._dynamo`` (which torch_geometric imports eagerly, for about 1 s)
-without changing its answer. Each check runs in a fresh interpreter, whose imports are its own."""
+"""``dear`` starts fast: its help and ``dear algorithms`` import no torch, numba, networkx or
+matplotlib, and ``dear solve`` defers the modules its libraries import eagerly without using them
+(``torch._dynamo``, torch_geometric's datasets, numba, ...) without changing its answer. Each
+check runs in a fresh interpreter, whose imports are its own."""
 
 from __future__ import annotations
 
@@ -18,16 +19,19 @@ action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubP
 for argv in (["--help"], ["algorithms"], *([command, "--help"] for command in action.choices)):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
         main(argv)
-print(sorted(name for name in ("torch", "torch_geometric", "networkx", "matplotlib") if name in sys.modules))
+print(sorted(name for name in ("torch", "torch_geometric", "numba", "networkx", "matplotlib") if name in sys.modules))
 """
 
 SOLVE = """
-import sys, torch
-from dear.cli import main
+import contextlib, io, json, sys, torch
+from dear.cli import _UNUSED_BY_SOLVE, main
 main(["solve", "bfs", sys.argv[1], "--source", "0"])
-before = type(sys.modules["torch._dynamo"]).__name__
+kinds = {name: type(sys.modules[name]).__name__ for name in _UNUSED_BY_SOLVE}
+with contextlib.redirect_stdout(io.StringIO()) as out:  # --check runs the numba kernel
+    main(["solve", "mst_prim", sys.argv[1], "--source", "0", "--check"])
 torch._dynamo.OptimizedModule  # a first use imports the real module
-print(before, type(sys.modules["torch._dynamo"]).__name__, file=sys.stderr)
+kinds_after = {name: type(sys.modules[name]).__name__ for name in ("torch._dynamo", "numba")}
+print(json.dumps([kinds, kinds_after, json.loads(out.getvalue())["check"]["optimal"]]), file=sys.stderr)
 """
 
 
@@ -39,9 +43,12 @@ def test_help_and_algorithms_import_no_heavy_module() -> None:
     assert _python(HELP).stdout.strip() == "[]"
 
 
-def test_solve_defers_dynamo_until_used_and_answers_as_in_process(tmp_path: Path) -> None:
+def test_solve_defers_unused_modules_until_used_and_answers_as_in_process(tmp_path: Path) -> None:
     graph = tmp_path / "path.edgelist"
     graph.write_text("0 1 1\n1 2 1\n2 3 1\n0 3 2\n")
     done = _python(SOLVE, str(graph))
-    assert done.stderr.splitlines()[-1] == "_DeferredModule module"
+    deferred, after_use, optimal = json.loads(done.stderr.splitlines()[-1])
+    assert set(deferred.values()) == {"_DeferredModule"}, deferred  # a model's answer uses none
+    assert after_use == {"torch._dynamo": "module", "numba": "module"}  # first uses get the real ones
+    assert optimal is True  # the exact kernel ran through the real numba
     assert json.loads(done.stdout) == json.loads(json.dumps(solve_file("bfs", graph, source=0)))

@@ -6,7 +6,7 @@ mutant the tests pass on *survived*: either it is equivalent (no input can tell 
 the tests have a gap.
 
 Why not mutmut: mutmut 3 skips decorated functions (its trampoline cannot wrap them), which is
-every ``@numba.njit`` kernel here, and mutmut 2 mutates the working tree in place, while other
+every numba ``@kernel`` here, and mutmut 2 mutates the working tree in place, while other
 processes (training, other sessions) import ``src/dear`` from it. This script never writes to
 the repository: it copies ``src/``, ``tests/`` and ``pyproject.toml`` into a temporary
 directory, puts that ``src`` first on ``sys.path``, and mutates the copy only. A fork server

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -168,20 +169,33 @@ class _DeferredModule(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), name)
 
 
-def _defer_dynamo() -> None:
-    """torch_geometric imports ``torch._dynamo`` (about 1 s, as long as torch itself) only to
-    recognise ``torch.compile``'d modules; ``dear solve`` compiles nothing, so the import waits
-    for a first use, which then gets the real module."""
-    if "torch._dynamo" in sys.modules:
-        return
-    spec = importlib.util.find_spec("torch._dynamo")
-    stand_in = _DeferredModule(spec.name)
-    stand_in.__file__ = spec.origin  # inspect.getmodule reads every module's __file__
-    sys.modules[spec.name] = stand_in
+# Modules a model's answer never uses that `dear solve`'s imports would load anyway: torch_geometric
+# imports torch._dynamo (about 1 s, as long as torch itself) only to recognise torch.compile'd
+# modules, its datasets (0.2 s, with their LLM helpers) and transforms (0.15 s) on `import
+# torch_geometric`, and numba (0.27 s) for its ppr utility. A repair or --check that runs a numba
+# kernel imports numba then.
+_UNUSED_BY_SOLVE = ("torch._dynamo", "torch_geometric.datasets", "torch_geometric.transforms", "numba")
+
+
+def _defer_unused_modules(names: tuple[str, ...] = _UNUSED_BY_SOLVE) -> None:
+    """Put a stand-in for each module (not yet imported) in ``sys.modules``: the import waits
+    for a first use, which then gets the real module. Each is found without importing its
+    parent package."""
+    for name in names:
+        if name in sys.modules:
+            continue
+        parent = name.rpartition(".")[0]
+        where = importlib.util.find_spec(parent) if parent else None
+        spec = importlib.machinery.PathFinder.find_spec(name, where and where.submodule_search_locations)
+        if spec is None:  # another version of the library, without it: nothing to defer
+            continue
+        stand_in = _DeferredModule(spec.name)
+        stand_in.__file__ = spec.origin  # inspect.getmodule reads every module's __file__
+        sys.modules[spec.name] = stand_in
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    _defer_dynamo()
+    _defer_unused_modules()
     from dear.solve.io import solve_file
 
     print(json.dumps(solve_file(args.algorithm, Path(args.graph_file), source=args.source, model=args.model,
@@ -275,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("bench", "benchmarks writing JSON/CSV and plots under results/")
     p.add_argument("what", choices=("data", "inference", "tolerance", "equilibrium", "table", "curve", "large-graph",
-                                    "memory", "solve", "report", "ship"),
+                                    "memory", "solve", "startup", "report", "ship"),
                    help="data: samples/s vs CLRS; inference: NAR vs DEAR time; tolerance: DEAR's score and "
                         "iterations vs solver tolerance, beside NAR's; equilibrium: converged share and score of "
                         "DEARs at a strict tolerance (--source shipped: the check; table: every DEAR cell); "
@@ -284,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "large-graph: a 10^4-node sparse graph; memory: DEAR training memory vs solver iterations; "
                         "solve: dear.solve's answers on real-world and random graphs, checked (validity, tie-aware "
                         "correctness, weight against the optimum); "
+                        "startup: `dear solve` on a 4-node graph against `import torch`, fresh interpreters; "
                         "report: rebuild docs/RESULTS.md and the aggregate table from results/; "
                         "ship: copy the table's seed-0 nar and DEAR-column runs into the package as pretrained models")
     p.add_argument("--out", default="results")
@@ -305,7 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=_sizes, default=None,
                    help="inference: graph sizes (default 16,64,256,1024); tolerance: test sizes (default 64)")
     p.add_argument("--warmup", type=int, default=2, help="inference: untimed calls before timing")
-    p.add_argument("--repeats", type=int, default=5, help="inference: timed calls (median and IQR reported)")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="inference: timed calls (median and IQR reported; default 5); startup: timed pairs "
+                        "(default 10)")
     p.add_argument("--dear-column", default="dear",
                    help="inference, tolerance (with --source table), ship: the table column standing for DEAR "
                         "(e.g. dear-warm-tol0.01-jac0.1)")

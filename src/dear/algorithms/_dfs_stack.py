@@ -10,10 +10,10 @@ each event and record their own probes.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from dear.algorithms.spec import CAT, H, M1, N, PTR, AlgorithmSpec
+from dear.algorithms.spec import CAT, M1, PTR, AlgorithmSpec, H, N
+from dear.kernel import kernel
 
 #: The probes of the stack (CLRS's ``s_prev``, with the node colours), shared by all of them.
 DFS_STACK_HINTS: AlgorithmSpec = {
@@ -39,14 +39,14 @@ KEEP_LABEL, LABEL_PARENT, LABEL_ROOT = 0, 1, 2
 TICK = 0.01  # CLRS's clock step for discovery/finish times.
 
 
-@numba.njit(cache=True)
+@kernel
 def start(reg: np.ndarray, s: int) -> None:
     """Begin a DFS tree at ``s``: CLRS sets ``s_last = u = v = s``."""
     reg[:STAGE] = s
     reg[STAGE] = _TOP
 
 
-@numba.njit(cache=True)
+@kernel
 def advance(
     A: np.ndarray, reg: np.ndarray, color: np.ndarray, d: np.ndarray, f: np.ndarray,
     s_prev: np.ndarray, clock: np.ndarray, timed: bool, seeing: bool = False,
@@ -107,14 +107,14 @@ def advance(
             reg[STAGE] = _TOP
 
 
-@numba.njit(cache=True)
+@kernel
 def new_stack_trace(steps: int, n: int):
     """Buffers for the stack probes: ``(s, u, v, s_last)`` per step, ``color``, ``s_prev`` (int16
     node indices, as generate stores pointers)."""
     return np.empty((steps, 4), np.int64), np.empty((steps, n), np.int8), np.empty((steps, n), np.int16)
 
 
-@numba.njit(cache=True)
+@kernel
 def record_stack(trace: tuple, t: int, reg: np.ndarray, color: np.ndarray, s_prev: np.ndarray) -> None:
     """Snapshot the stack probes as hint step ``t``."""
     nodes_h, color_h, s_prev_h = trace
@@ -123,7 +123,7 @@ def record_stack(trace: tuple, t: int, reg: np.ndarray, color: np.ndarray, s_pre
     s_prev_h[t] = s_prev
 
 
-@numba.njit(cache=True)
+@kernel
 def new_dfs_trace(steps: int, n: int):
     """Buffers of a timed DFS: the stack trace and ``(label_h, d_h, f_h, time_h)`` (the label a
     pointer: int16)."""
@@ -131,7 +131,7 @@ def new_dfs_trace(steps: int, n: int):
     return new_stack_trace(steps, n), timed_h
 
 
-@numba.njit(cache=True)
+@kernel
 def dfs_forest(
     A: np.ndarray, roots: np.ndarray, label: np.ndarray, label_mode: int,
     d: np.ndarray, f: np.ndarray, clock: np.ndarray, traces: tuple, t: int,
@@ -168,7 +168,7 @@ def dfs_forest(
     return t
 
 
-@numba.njit(cache=True)
+@kernel
 def _one_hot_stack(trace, steps):
     """One-hot ``color`` ``[T, n, 3]`` and the node registers ``[4, T, n]`` in one pass.
 

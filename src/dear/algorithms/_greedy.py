@@ -6,13 +6,13 @@ The two differ only in the key a relaxation offers a neighbour: the path length
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms.record import Execution
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _extract_min(key: np.ndarray, in_queue: np.ndarray) -> int:
     """CLRS's ``np.argsort(key + (1 - in_queue) * 1e9)[0]``; ties go to the lowest index."""
     best_u, best = 0, np.inf
@@ -23,7 +23,7 @@ def _extract_min(key: np.ndarray, in_queue: np.ndarray) -> int:
     return best_u
 
 
-@numba.njit(cache=True)
+@kernel
 def _grow(A: np.ndarray, s: int, path_length: bool):
     """Hints ``[pi_h, key, mark, in_queue, u]`` stacked in one ``[5, T, n]`` array (``u`` one-hot)."""
     n = A.shape[0]

@@ -9,20 +9,20 @@ pointer hints; :func:`replay` then rebuilds the ``[T, n]`` orders of exactly ``T
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms.sorting import _order_pred
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def swap(A: np.ndarray, A_pos: np.ndarray, a: int, b: int) -> None:
     """Exchange positions ``a`` and ``b`` of the keys and of the nodes stored there."""
     A[a], A[b] = A[b], A[a]
     A_pos[a], A_pos[b] = A_pos[b], A_pos[a]
 
 
-@numba.njit(cache=True)
+@kernel
 def replay(swaps: np.ndarray, n: int) -> np.ndarray:
     """``[T, n]``: the node at each position after each step's swap (from the identity)."""
     A_pos = np.arange(n)
@@ -34,7 +34,7 @@ def replay(swaps: np.ndarray, n: int) -> np.ndarray:
     return orders
 
 
-@numba.njit(cache=True)
+@kernel
 def chain(orders: np.ndarray) -> np.ndarray:
     """CLRS's ``probing.array`` of every row: node ``orders[t, k]`` points to
     ``orders[t, k - 1]``, the first to itself (int16 node indices, as generate stores pointers:

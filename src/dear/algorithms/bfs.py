@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
-from dear.algorithms.spec import GRAPH_INPUTS, SOURCE, H, MK, N, O, PTR
+from dear.algorithms.spec import GRAPH_INPUTS, MK, PTR, SOURCE, H, N, O
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _bfs(A: np.ndarray, s: int):
     n = A.shape[0]
     reach = np.zeros(n)

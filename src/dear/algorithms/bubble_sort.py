@@ -7,16 +7,16 @@ comparison (and swap) CLRS probes the order (``pred_h``) and the nodes at positi
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import mask_one
 from dear.algorithms._swap_trace import chain, replay, swap
 from dear.algorithms.record import Algorithm, Answer, ArrayInputs, Execution, register
 from dear.algorithms.sorting import SWAP_SORT_SPECS
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _bubble_sort(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per step: the swap made and the nodes at ``i`` and ``j`` (step 0: the initial probe)."""
     n = key.shape[0]

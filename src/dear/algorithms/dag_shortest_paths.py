@@ -9,7 +9,6 @@ only if it is black already (i.e. it was that first finisher itself).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms._dfs_stack import (
@@ -26,10 +25,11 @@ from dear.algorithms._dfs_stack import (
 )
 from dear.algorithms._probes import mask_one
 from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
-from dear.algorithms.spec import GRAPH_INPUTS, SOURCE, G, H, I, M1, MK, N, O, PTR, SC
+from dear.algorithms.spec import GRAPH_INPUTS, M1, MK, PTR, SC, SOURCE, G, H, I, N, O
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _record(t, trace, reg, color, s_prev, own_h, head_h, pi, d, mark, topo, head) -> None:
     record_stack(trace, t, reg, color, s_prev)
     pi_h, d_h, mark_h, topo_h = own_h  # pointers stored as floats, as CLRS's hints are
@@ -40,7 +40,7 @@ def _record(t, trace, reg, color, s_prev, own_h, head_h, pi, d, mark, topo, head
     head_h[t] = head
 
 
-@numba.njit(cache=True)
+@kernel
 def _dag_shortest_paths(A: np.ndarray, s: int):
     n = A.shape[0]
     steps = 3 * n + 1  # 3 per reachable node, plus the final step

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from dear.algorithms._dfs_stack import LABEL_PARENT, dfs_forest, dfs_hints, new_dfs_trace
-from dear.algorithms._dfs_stack import DFS_STACK_HINTS
+from dear.algorithms._dfs_stack import DFS_STACK_HINTS, LABEL_PARENT, dfs_forest, dfs_hints, new_dfs_trace
 from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
-from dear.algorithms.spec import GRAPH_INPUTS, G, H, N, O, PTR, SC
+from dear.algorithms.spec import GRAPH_INPUTS, PTR, SC, G, H, N, O
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _dfs(A: np.ndarray):
     n = A.shape[0]
     traces = new_dfs_trace(3 * n, n)  # every node: a tree start or a push, a discovery, a finish

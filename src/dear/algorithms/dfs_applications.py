@@ -11,7 +11,6 @@ when it finishes.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms._dfs_stack import (
@@ -33,10 +32,11 @@ from dear.algorithms._dfs_stack import (
 )
 from dear.algorithms._probes import graph, mask_one
 from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
-from dear.algorithms.spec import GRAPH_INPUTS, E, G, H, M1, MK, N, O, PTR, SC
+from dear.algorithms.spec import GRAPH_INPUTS, M1, MK, PTR, SC, E, G, H, N, O
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _topological_sort(A: np.ndarray):
     n = A.shape[0]
     steps = 3 * n  # every node: a tree start or a push, and a finish; every root: a discovery
@@ -72,7 +72,7 @@ def topological_sort(A: np.ndarray) -> Execution:
     return Execution(hints=hints, outputs={"topo": topo, "topo_head": mask_one(head, n)})
 
 
-@numba.njit(cache=True)
+@kernel
 def _lowlink_walk(A: np.ndarray, bridges: bool, trace: tuple, own_h: np.ndarray, time_h: np.ndarray):
     """CLRS's articulation points (``bridges=False``) or bridges, recording the stack and the
     per-node hints ``own_h`` (``pi_h, d, f, low, child_cnt``) unless the buffers are empty (a
@@ -126,7 +126,7 @@ def _lowlink_walk(A: np.ndarray, bridges: bool, trace: tuple, own_h: np.ndarray,
     return t, cut_at, bridge_at
 
 
-@numba.njit(cache=True)
+@kernel
 def _lowlink(A: np.ndarray, bridges: bool):
     """Count the steps (they depend on the graph), then record exactly that many."""
     n = A.shape[0]
@@ -136,7 +136,7 @@ def _lowlink(A: np.ndarray, bridges: bool):
     return trace, own_h, time_h, cut_at, bridge_at, steps
 
 
-@numba.njit(cache=True)
+@kernel
 def _flags_by_step(initial: np.ndarray, found_at: np.ndarray, steps: int) -> np.ndarray:
     """``[steps, initial.size]``: ``initial`` at every step, each flag 1 from the step it was
     found on (filled here: the bridges' hint is ``T x n x n``, the bulk of their bytes; in

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import node_positions
 from dear.algorithms.record import Algorithm, Execution, register
 from dear.algorithms.searching import _identity_pred
-from dear.algorithms.spec import E, H, I, MK, N, O, PTR, SC
+from dear.algorithms.spec import MK, PTR, SC, E, H, I, N, O
+from dear.kernel import kernel
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class KeyProbabilities:
         return {"pos": node_positions(n), "p": np.append(draws[: n - 1], 0.0), "q": draws[n - 1:]}
 
 
-@numba.njit(cache=True)
+@kernel
 def _bands(tables: np.ndarray, widths: np.ndarray, first: int) -> np.ndarray:
     """``[k, T, n, n]``: step ``t`` holds ``tables`` on the intervals ``first <= i <= j <= i +
     widths[t]`` (those filled by then), 0 elsewhere; in ``tables``' dtype (int8 masks and int16
@@ -71,7 +71,7 @@ def _bands(tables: np.ndarray, widths: np.ndarray, first: int) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True)
+@kernel
 def _matrix_chain(p: np.ndarray):
     """Costs ``m`` and splits ``s`` after each step (``[n, n, n]`` each) and the number of steps
     ``T``: states ``0..T-1`` are the hints, state ``T`` (costs equal to state ``T - 1``'s) the
@@ -120,7 +120,7 @@ def matrix_chain_order(p: np.ndarray) -> Execution:
     return Execution(hints=hints, outputs={"s": s[steps].copy()})
 
 
-@numba.njit(cache=True)
+@kernel
 def _optimal_bst(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """The final tables ``[root, e, w, msk]`` of CLRS's OPTIMAL-BST (0-based, ``p`` the keys' ``n - 1``)."""
     n = q.shape[0]

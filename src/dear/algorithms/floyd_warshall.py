@@ -6,15 +6,15 @@ reached once ``msk`` says so (distances start at 0, not infinity).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import graph
 from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
-from dear.algorithms.spec import GRAPH_INPUTS, E, H, M1, MK, N, O, PTR, SC
+from dear.algorithms.spec import GRAPH_INPUTS, M1, MK, PTR, SC, E, H, N, O
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _floyd_warshall(A: np.ndarray, msk: np.ndarray):
     """Each ``k`` step reads the snapshot it records, so no extra copy of ``D``/``msk``."""
     n = A.shape[0]

@@ -11,12 +11,12 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import categorical, mask_one, node_positions, read_only
 from dear.algorithms.record import Algorithm, Execution, register
 from dear.algorithms.spec import CAT, M1, MK, PTR, SC, G, H, I, N, O
+from dear.kernel import kernel
 
 #: Draws before a sampler gives up (CLRS's ``collinearity_resampling_attempts``): only
 #: degenerate options (an empty range, a zero radius) come close.
@@ -45,7 +45,7 @@ class _Points:
         return ("x", "y")
 
 
-@numba.njit(cache=True)
+@kernel
 def _straddles(x: np.ndarray, y: np.ndarray, a: int, b: int, c: int, d: int) -> bool:
     """CLRS's quick test in ``SegmentsSampler`` (collinearity ignored): ``c`` and ``d`` lie on
     either side of the line through ``a`` and ``b``, as a strict comparison of products."""
@@ -54,7 +54,7 @@ def _straddles(x: np.ndarray, y: np.ndarray, a: int, b: int, c: int, d: int) -> 
     return left_c != left_d
 
 
-@numba.njit(cache=True)
+@kernel
 def _first_with(xs: np.ndarray, ys: np.ndarray, wanted: bool) -> int:
     """The first of a block of candidate endpoint sets ``[K, 4]`` whose segments meet (by the
     quick test) as ``wanted``; -1 if none."""
@@ -90,13 +90,13 @@ class SegmentPoints(_Points):
 _COLLINEARITY_EPS: Final = 1e-12
 
 
-@numba.njit(cache=True)
+@kernel
 def _cross(ax: float, ay: float, bx: float, by: float) -> float:
     """``a x b``, multiplied and subtracted as CLRS does (so a zero is CLRS's zero)."""
     return ax * by - ay * bx
 
 
-@numba.njit(cache=True)
+@kernel
 def _has_collinear_triple(x: np.ndarray, y: np.ndarray, eps: float) -> bool:
     n = x.shape[0]
     for i in range(n):
@@ -143,12 +143,12 @@ _SEGMENT_I, _SEGMENT_J, _SEGMENT_K = (read_only(hint.copy())
                                      for hint in mask_one(_SEGMENT_STEPS.T, 4).astype(np.int8))
 
 
-@numba.njit(cache=True)
+@kernel
 def _opposite(a: float, b: float) -> bool:
     return (a > 0 and b < 0) or (a < 0 and b > 0)
 
 
-@numba.njit(cache=True)
+@kernel
 def _segments_intersect(x: np.ndarray, y: np.ndarray):
     """CLRS's SEGMENTS-INTERSECT: the ``dir`` and ``on_seg`` hints (``[T, 4]``: each step fills
     in one more endpoint, tested against the other segment) and whether the segments ``0 1``
@@ -205,7 +205,7 @@ register(Algorithm(
 # --- convex hulls ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@kernel
 def _anchor(x: np.ndarray, y: np.ndarray) -> int:
     """The lowest point, the leftmost of those, the first of equal ones (always on the hull)."""
     best = 0
@@ -215,7 +215,7 @@ def _anchor(x: np.ndarray, y: np.ndarray) -> int:
     return best
 
 
-@numba.njit(cache=True)
+@kernel
 def _right_turn(x: np.ndarray, y: np.ndarray, i: int, j: int, k: int) -> bool:
     """CLRS's ``counter_clockwise`` (named for what its callers do on it, not what it tests):
     ``k`` lies right of, or on, the line from ``i`` to ``j``."""
@@ -227,7 +227,7 @@ _GRAHAM_PHASES: Final = 5
 _POP, _PUSH = 3, 4
 
 
-@numba.njit(cache=True)
+@kernel
 def _polar_angles(x: np.ndarray, y: np.ndarray, best: int) -> np.ndarray:
     """Angles about the anchor (``math.atan2``, as CLRS; 0 at the anchor itself)."""
     angle = np.zeros(x.shape[0])
@@ -237,7 +237,7 @@ def _polar_angles(x: np.ndarray, y: np.ndarray, best: int) -> np.ndarray:
     return angle
 
 
-@numba.njit(cache=True)
+@kernel
 def _graham_record(
     t: int, hull: np.ndarray, prev: np.ndarray, best: int, top: int, node: int, phase: int,
     hull_h: np.ndarray, prev_h: np.ndarray, trace: np.ndarray,
@@ -249,7 +249,7 @@ def _graham_record(
     return t + 1
 
 
-@numba.njit(cache=True)
+@kernel
 def _graham_scan(x: np.ndarray, y: np.ndarray, best: int, order: np.ndarray):
     """The stack as CLRS probes it, one row per step: ``in_hull_h``, ``stack_prev`` and
     (``best``, ``last_stack``, ``i``, ``phase``) by column. ``order`` is the points by angle,
@@ -325,13 +325,13 @@ register(Algorithm(
 ))
 
 
-@numba.njit(cache=True)
+@kernel
 def _wraps_past(x: np.ndarray, y: np.ndarray, i: int, j: int, k: int) -> bool:
     """Jarvis' test: ``k`` (neither end) lies right of, or on, the line from ``i`` to ``j``."""
     return k != i and k != j and _right_turn(x, y, i, j, k)
 
 
-@numba.njit(cache=True)
+@kernel
 def _jarvis_march(x: np.ndarray, y: np.ndarray, best: int):
     """``(best, last_point, endpoint, i)`` by column, one per step, and ``in_hull_h``: every
     hull vertex costs a sweep of ``n`` steps and one step to join the hull."""

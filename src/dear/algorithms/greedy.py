@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import mask_one, node_positions
 from dear.algorithms.record import Algorithm, Execution, register
 from dear.algorithms.searching import _identity_pred
-from dear.algorithms.spec import G, H, I, M1, MK, N, O, PTR, SC
+from dear.algorithms.spec import M1, MK, PTR, SC, G, H, I, N, O
+from dear.kernel import kernel
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Deadlines:
         return {"pos": node_positions(n), "d": d, "w": rng.uniform(float(low), float(high), size=n)}
 
 
-@numba.njit(cache=True)
+@kernel
 def _select_activities(s: np.ndarray, f: np.ndarray, order: np.ndarray):
     """The step each activity is selected at (``n + 1``: never) and the last selected per step."""
     n = s.shape[0]
@@ -70,7 +70,7 @@ def _select_activities(s: np.ndarray, f: np.ndarray, order: np.ndarray):
     return taken, last
 
 
-@numba.njit(cache=True)
+@kernel
 def _schedule_tasks(d: np.ndarray, order: np.ndarray) -> np.ndarray:
     """The step each task is scheduled at (``n + 1``: never); ``t`` tasks fill slots ``1..t``."""
     n = d.shape[0]

@@ -8,20 +8,20 @@ of the heap to its parent in the heap, every other node to itself.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import categorical, mask_one
 from dear.algorithms._swap_trace import chain, replay, swap
 from dear.algorithms.record import Algorithm, Answer, ArrayInputs, Execution, register
 from dear.algorithms.spec import ARRAY_INPUTS, CAT, M1, PTR, G, H, N, O, Type
+from dear.kernel import kernel
 
 #: Columns of the kernel's per-step record: the nodes of the four pointer hints, the phase and
 #: the heap size (which ``parent`` needs).
 _I, _J, _LARGEST, _LAST, _PHASE, _SIZE = range(6)
 
 
-@numba.njit(cache=True)
+@kernel
 def _record(probe: np.ndarray, t: int, A_pos: np.ndarray, ind: int, j: int, largest_node: int, size: int,
             phase: int) -> None:
     """Step ``t``'s hints; ``ind`` and ``j`` are positions, ``largest_node`` already a node."""
@@ -29,7 +29,7 @@ def _record(probe: np.ndarray, t: int, A_pos: np.ndarray, ind: int, j: int, larg
     probe[t, _LAST], probe[t, _PHASE], probe[t, _SIZE] = A_pos[size - 1], phase, size
 
 
-@numba.njit(cache=True)
+@kernel
 def _max_heapify(A: np.ndarray, A_pos: np.ndarray, i: int, size: int, ind: int, phase: int,
                  swaps: np.ndarray, probe: np.ndarray, t: int) -> int:
     """CLRS's recursive ``MAX-HEAPIFY`` as a loop, one step per level; returns the next step."""
@@ -48,7 +48,7 @@ def _max_heapify(A: np.ndarray, A_pos: np.ndarray, i: int, size: int, ind: int, 
         i = largest
 
 
-@numba.njit(cache=True)
+@kernel
 def _heapsort(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per step: the swap made and the ``_I..._SIZE`` record, cut to the steps taken."""
     n = key.shape[0]
@@ -72,7 +72,7 @@ def _heapsort(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return swaps[:t], probe[:t]
 
 
-@numba.njit(cache=True)
+@kernel
 def _heap_parents(orders: np.ndarray, size: np.ndarray) -> np.ndarray:
     """CLRS's ``probing.heap`` of every row: within the first ``size[t]`` positions each node
     points to the node at its parent position, every other node (and the root) to itself."""

@@ -7,16 +7,16 @@ answer is not simply the whole array.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import mask_one
 from dear.algorithms.record import Algorithm, ArrayInputs, Execution, register
 from dear.algorithms.searching import _identity_pred
-from dear.algorithms.spec import ARRAY_INPUTS, G, H, M1, N, O, PTR, SC
+from dear.algorithms.spec import ARRAY_INPUTS, M1, PTR, SC, G, H, N, O
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _kadane(key: np.ndarray):
     """``[3, n]`` node ids (best_low, best_high, i) and ``[2, n]`` sums (best_sum, sum) per step."""
     n = key.shape[0]

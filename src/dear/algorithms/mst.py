@@ -8,13 +8,13 @@ upper triangle's ``A[i, j] > 0``, taken in weight order (ties: row-major order).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms._greedy import greedy_tree
 from dear.algorithms._probes import categorical, mask_one
 from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
-from dear.algorithms.spec import GRAPH_INPUTS, SOURCE, CAT, E, G, H, M1, MK, N, O, PTR, SC
+from dear.algorithms.spec import CAT, GRAPH_INPUTS, M1, MK, PTR, SC, SOURCE, E, G, H, N, O
+from dear.kernel import kernel
 
 _U, _V, _ROOT_U, _ROOT_V, _PHASE = range(5)
 _PHASES = 3
@@ -47,7 +47,7 @@ register(Algorithm(
 ))
 
 
-@numba.njit(cache=True)
+@kernel
 def _push(t, ids, rows, pi, masks, u, v, roots, phase):
     """Record hint ``t`` if it fits the buffers; the caller counts on regardless."""
     if t < ids.shape[0]:
@@ -60,7 +60,7 @@ def _push(t, ids, rows, pi, masks, u, v, roots, phase):
     return t + 1
 
 
-@numba.njit(cache=True)
+@kernel
 def _climb(side, t, ids, rows, pi, masks, u, v, roots):
     """Follow ``pi`` from ``roots[side]`` to its root, pointing every node passed at each hop."""
     while pi[roots[side]] != roots[side]:
@@ -73,7 +73,7 @@ def _climb(side, t, ids, rows, pi, masks, u, v, roots):
     return t
 
 
-@numba.njit(cache=True)
+@kernel
 def _kruskal(A: np.ndarray, capacity: int):
     n = A.shape[0]
     rows_i, cols_j = np.nonzero(np.triu(A, 1) > 0)
@@ -106,7 +106,7 @@ def _kruskal(A: np.ndarray, capacity: int):
     return t, ids[:t], rows[:, :t], added[:num_added]
 
 
-@numba.njit(cache=True)
+@kernel
 def _forest_hints(in_mst_h: np.ndarray, added: np.ndarray) -> None:
     """``in_mst_h``: at every step the forest so far, ``added`` holding (first step, u, v) per
     edge in step order. Written in one sequential pass (T x n x n floats, ~10 MB per sample at

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import mask_one
 from dear.algorithms._swap_trace import chain, replay, swap
 from dear.algorithms.record import Algorithm, Answer, ArrayInputs, Execution, register
 from dear.algorithms.spec import ARRAY_INPUTS, M1, PTR, SC, G, H, N, O, Type
+from dear.kernel import kernel
 
 #: Columns of the kernels' per-step record: the nodes of five pointer hints, then the ranks
 #: (quickselect's ``i_rank`` and ``target``, times ``n``).
@@ -29,7 +29,7 @@ _POINTERS = ("p", "r", "i", "j", "pivot")
 _Kernel = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-@numba.njit(cache=True)
+@kernel
 def _trace(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Room for the worst case: partitions of every size from ``n`` down to 1 (the record is
     uninitialised: every step writes its columns, but quicksort leaves ``_TARGET`` unset)."""
@@ -37,7 +37,7 @@ def _trace(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros((capacity, 2), dtype=np.int64), np.empty((capacity, 7), dtype=np.int64)
 
 
-@numba.njit(cache=True)
+@kernel
 def _record(probe: np.ndarray, t: int, A_pos: np.ndarray, p: int, r: int, i: int, j: int, pivot: int,
             rank: int) -> None:
     """Step ``t``'s hints; every argument but ``rank`` is a position."""
@@ -45,7 +45,7 @@ def _record(probe: np.ndarray, t: int, A_pos: np.ndarray, p: int, r: int, i: int
     probe[t, _J], probe[t, _PIVOT], probe[t, _RANK] = A_pos[j], A_pos[pivot], rank
 
 
-@numba.njit(cache=True)
+@kernel
 def _partition(A: np.ndarray, A_pos: np.ndarray, p: int, r: int, swaps: np.ndarray, probe: np.ndarray,
                t: int) -> tuple[int, int]:
     """Lomuto's partition of ``A[p..r]`` around ``A[r]``: ``(q, next step)``."""
@@ -64,7 +64,7 @@ def _partition(A: np.ndarray, A_pos: np.ndarray, p: int, r: int, swaps: np.ndarr
     return i + 1, t + 1
 
 
-@numba.njit(cache=True)
+@kernel
 def _quicksort(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CLRS's recursion (left part, then right part) with an explicit stack."""
     n = key.shape[0]
@@ -82,7 +82,7 @@ def _quicksort(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return swaps[:t], probe[:t]
 
 
-@numba.njit(cache=True)
+@kernel
 def _quickselect(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CLRS's tail recursion as a loop: partition, then keep the side holding rank ``n // 2``."""
     n = key.shape[0]

@@ -9,17 +9,24 @@ output pointer lies on an edge of ``A^T`` and a message-passing model can reach 
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from dear.algorithms._dfs_stack import DFS_STACK_HINTS, KEEP_LABEL, LABEL_PARENT, LABEL_ROOT
-from dear.algorithms._dfs_stack import dfs_forest, dfs_hints, new_dfs_trace
+from dear.algorithms._dfs_stack import (
+    DFS_STACK_HINTS,
+    KEEP_LABEL,
+    LABEL_PARENT,
+    LABEL_ROOT,
+    dfs_forest,
+    dfs_hints,
+    new_dfs_trace,
+)
 from dear.algorithms._probes import graph
 from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
-from dear.algorithms.spec import GRAPH_INPUTS, E, G, H, MK, N, O, PTR, SC
+from dear.algorithms.spec import GRAPH_INPUTS, MK, PTR, SC, E, G, H, N, O
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _scc(A: np.ndarray, local: bool):
     n = A.shape[0]
     # First DFS: 3 steps per node; second: a push (or a start and a discovery) and a finish.

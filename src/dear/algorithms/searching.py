@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import functools
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import mask_one, read_only
 from dear.algorithms.record import Algorithm, Answer, ArrayInputs, Execution, register
-from dear.algorithms.spec import ARRAY_INPUTS, G, H, I, M1, N, O, PTR, SC
+from dear.algorithms.spec import ARRAY_INPUTS, M1, PTR, SC, G, H, I, N, O
+from dear.kernel import kernel
 
 
 @functools.lru_cache(maxsize=128)
@@ -36,7 +36,7 @@ def _identity_pred(steps: int, n: int) -> np.ndarray:
     return pred
 
 
-@numba.njit(cache=True)
+@kernel
 def _minimum(key: np.ndarray) -> np.ndarray:
     min_h = np.zeros(key.shape[0], dtype=np.int64)
     for i in range(1, key.shape[0]):
@@ -65,7 +65,7 @@ register(Algorithm(
 ))
 
 
-@numba.njit(cache=True)
+@kernel
 def _binary_search(key: np.ndarray, target: float):
     """The ``low``, ``high`` and ``mid`` hints (``[T, n]`` one-hots; the interval shrinks every
     step, so ``T <= n``) and the answer's index."""

@@ -6,15 +6,15 @@ pair is reached once ``msk`` says so (distances start at 0, not infinity).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms._greedy import greedy_tree
 from dear.algorithms.record import Algorithm, Answer, Execution, GraphInputs, register
-from dear.algorithms.spec import GRAPH_INPUTS, SOURCE, H, M1, MK, N, O, PTR, SC
+from dear.algorithms.spec import GRAPH_INPUTS, M1, MK, PTR, SC, SOURCE, H, N, O
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _bellman_ford(A: np.ndarray, s: int):
     """Hints ``[pi_h, d, msk]`` stacked in one ``[3, T, n]`` array."""
     n = A.shape[0]

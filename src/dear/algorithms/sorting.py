@@ -6,15 +6,15 @@ sorted just before it, the first to itself.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import mask_one
 from dear.algorithms.record import Algorithm, Answer, ArrayInputs, Execution, register
-from dear.algorithms.spec import ARRAY_INPUTS, H, M1, N, O, PTR, Type
+from dear.algorithms.spec import ARRAY_INPUTS, M1, PTR, H, N, O, Type
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _order_pred(order: np.ndarray, out: np.ndarray) -> None:
     """CLRS's ``probing.array``: ``out[order[i]] = order[i - 1]``, ``out[order[0]] = order[0]``."""
     out[order[0]] = order[0]
@@ -22,7 +22,7 @@ def _order_pred(order: np.ndarray, out: np.ndarray) -> None:
         out[order[i]] = order[i - 1]
 
 
-@numba.njit(cache=True)
+@kernel
 def _insertion_sort(key: np.ndarray):
     n = key.shape[0]
     A = key.copy()

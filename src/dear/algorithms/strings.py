@@ -16,17 +16,16 @@ every cell is recomputed from the previous table until the table stops changing.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-import numba
 import numpy as np
 
 from dear.algorithms._probes import categorical, mask_one, read_only
 from dear.algorithms.record import Algorithm, Execution, register
 from dear.algorithms.spec import CAT, M1, MK, PTR, SC, AlgorithmSpec, E, G, H, I, N, O
+from dear.kernel import kernel
 
 #: CLRS's alphabet (``_random_string``'s default ``chars`` and ``array_cat``'s width).
 ALPHABET: Final = 4
@@ -137,7 +136,7 @@ _MATCHER_INPUTS: Final[AlgorithmSpec] = {
 }
 
 
-@numba.njit(cache=True)
+@kernel
 def _naive_string_matcher(letters: np.ndarray, h: int):
     """``[T, 3]`` of (s, i, j) per comparison, and the match (``h`` when none)."""
     m = letters.shape[0] - h
@@ -180,7 +179,7 @@ register(Algorithm(
 _K, _K_RESET, _Q, _Q_RESET, _S, _I, _PHASE = range(7)
 
 
-@numba.njit(cache=True)
+@kernel
 def _kmp_push(t, trace, pi_h, reset_h, pi, is_reset, k, k_reset, q, q_reset, s, i, phase):
     trace[t, _K], trace[t, _K_RESET], trace[t, _Q], trace[t, _Q_RESET] = k, k_reset, q, q_reset
     trace[t, _S], trace[t, _I], trace[t, _PHASE] = s, i, phase
@@ -189,7 +188,7 @@ def _kmp_push(t, trace, pi_h, reset_h, pi, is_reset, k, k_reset, q, q_reset, s, 
     return t + 1
 
 
-@numba.njit(cache=True)
+@kernel
 def _kmp_matcher(letters: np.ndarray, h: int):
     """CLRS's KMP with its reset flags in place of ``k = -1`` / ``q = -1``: the trace of
     scalars per step, the needle's ``pi`` and ``is_reset`` per step, and the match."""
@@ -285,7 +284,7 @@ register(Algorithm(
 ))
 
 
-@numba.njit(cache=True)
+@kernel
 def _lcs_length(letters: np.ndarray, h: int):
     """CLRS's synchronous LCS: ``c`` at each step (``[T, h, m]``) and ``b`` at each step and
     after the last (``[T + 1, h, m]``). Cell ``(i, j)`` is final after sweep ``i + j - 1`` and
@@ -327,7 +326,7 @@ def _lcs_length(letters: np.ndarray, h: int):
             return c_h[:t], b_h[:t + 1]
 
 
-@numba.njit(cache=True)
+@kernel
 def _pair_cat(b: np.ndarray, n: int) -> np.ndarray:
     """CLRS's ``strings_pair_cat`` of ``[T, h, m]`` tables: one-hot on the edges
     ``x_i -> y_j``, the blank class at :data:`_MASKED` on every other edge (one pass over the

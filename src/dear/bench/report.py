@@ -61,6 +61,7 @@ PROSE_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("tolerance", ""): ("commands", "test_seed", "test_graphs"),
     ("shipped", ""): ("test_graphs", "test_seed"),
     ("solve", ""): ("count", "sizes", "real", "tree_valid", "tree_ratio", "correct"),
+    ("startup", ""): ("algorithm", "nodes", "repeats", "limit"),
 }
 
 _PART = re.compile(r"<!--\s*part:\s*([\w-]+)\s*-->")
@@ -691,6 +692,21 @@ def solve_section(results: Path) -> list[str]:
     return lines
 
 
+def startup_section(results: Path) -> list[str]:
+    """``dear bench startup``'s medians and verdict, with the machine and its load."""
+    data = _load(results / "bench_startup.json")
+    if not data:
+        return ["*Not measured yet: run `dear bench startup`.*"]
+    meta, v = data["meta"], data["meta"]["verdict"]
+    load = [r["load_average_1min"] for r in data["rows"]]
+    return [*_prose("startup", algorithm=meta["algorithm"], nodes=meta["nodes"], repeats=meta["repeats"],
+                    limit=f"{v['limit_s']:.0f} s"), "",
+            "| `import torch` | `dear solve` | extra | limit | check | machine | load (1 min) |", "|---|---|---|---|---|---|---|",
+            f"| {v['import_torch_s']:.2f} s | {v['solve_s']:.2f} s | {v['extra_s']:+.2f} s | {v['limit_s']:.0f} s | "
+            f"{'holds' if v['holds'] else '**misses**'} | {meta['machine']}, {meta['cores']} cores, Python {meta['python']} | "
+            f"{min(load):.2f}-{max(load):.2f} |"]
+
+
 def json_section(results: Path, name: str, command: str) -> list[str]:
     data = _load(results / name)
     if not data:
@@ -764,6 +780,9 @@ def write_report(results: Path = Path("results"), out: Path = Path("docs/RESULTS
         "",
         "## `dear.solve` on users' graphs: valid, repaired, right?",
         *solve_section(results),
+        "",
+        "## `dear solve` start-up: the cost beyond importing torch",
+        *startup_section(results),
         "",
         "## Large sparse graphs",
         *json_section(results, "bench_large_graph.json", "dear bench large-graph"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
-from torch_geometric.utils import scatter, softmax
+from torch_geometric.utils import softmax
 
 
 #: Which rows (nodes or edges) a processor step touches: :data:`ALL_ROWS` (``slice(None)``)
@@ -107,7 +107,10 @@ def segment_argmax(values: torch.Tensor, index: torch.Tensor, num_segments: int)
     is_best = values == best[index]
     positions = torch.arange(values.shape[0], device=values.device)
     candidates = torch.where(is_best, positions, torch.full_like(positions, values.shape[0]))
-    return scatter(candidates, index, dim=0, dim_size=num_segments, reduce="min")
+    # torch's own reduce, not PyG's scatter: that asks torch.onnx whether it is exporting, and
+    # the first ask imports torch.onnx (a quarter of a second of every `dear solve`)
+    first = positions.new_zeros(num_segments)
+    return first.scatter_reduce_(0, index, candidates, reduce="amin", include_self=False)  # empty: 0
 
 
 def graph_max_pool(h: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import networkx as nx
-import numba
 import numpy as np
 
 from dear.algorithms import Answer, get
 from dear.checking import ROOTED_TREES, Edges, components, dfs_trees, reachable
+from dear.kernel import kernel
 
 
-@numba.njit(cache=True)
+@kernel
 def _push_down(node: int, key: np.ndarray, delta: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
     """Apply a skew-heap node's pending shift to its key and hand it to its children."""
     key[node] += delta[node]
@@ -29,7 +29,7 @@ def _push_down(node: int, key: np.ndarray, delta: np.ndarray, left: np.ndarray, 
     delta[node] = 0.0
 
 
-@numba.njit(cache=True)
+@kernel
 def _merge(a: int, b: int, key: np.ndarray, delta: np.ndarray, left: np.ndarray, right: np.ndarray) -> int:
     """Meld two lazy skew heaps (min at the root), top-down along the right spines."""
     if a < 0:
@@ -54,14 +54,14 @@ def _merge(a: int, b: int, key: np.ndarray, delta: np.ndarray, left: np.ndarray,
         a = old_right
 
 
-@numba.njit(cache=True)
+@kernel
 def _find(parent: np.ndarray, x: int) -> int:
     while parent[x] >= 0:
         x = parent[x]
     return x
 
 
-@numba.njit(cache=True)
+@kernel
 def _min_arborescence(n: int, root: int, src: np.ndarray, dst: np.ndarray, cost: np.ndarray) -> np.ndarray:
     """Tarjan's ``O(E log V)`` Chu–Liu/Edmonds (KACTL's ``dmst``: a lazy skew heap of in-arcs per
     contracted node, a union-find with rollback to expand the cycles): the in-arc of each node
