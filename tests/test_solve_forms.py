@@ -48,7 +48,7 @@ def _quiet(*args: object, **kwargs: object) -> object:
 # --- answers keyed by node -----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("algorithm", "default"), [("bellman_ford", "dear-train32"), ("bfs", "dear"),
-                                                     ("mst_prim", "dear-train64"), ("dijkstra", "dear-train64")])
+                                                     ("mst_prim", "dear-train128"), ("dijkstra", "dear-train64")])
 def test_string_node_ids_key_every_pointer(algorithm: str, default: str) -> None:
     """Also: the result names the model used, by default the DEAR for users' larger graphs where
     one ships (bfs has none: the paper-protocol DEAR)."""

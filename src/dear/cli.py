@@ -276,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the source node, by name (an integer-looking name also matches the node of that id); "
                         "binary search: the target (default: the first node)")
     p.add_argument("--model", default=None, help="a shipped model (dear, nar, dear-train32, ...) or a run directory "
-                                                  "(default: dear-train64 or dear-train32 where one ships, else dear)")
+                                                  "(default: the DEAR trained on the largest graphs that ships for the "
+                                                  "algorithm, dear-train128, -64 or -32, else dear)")
     p.add_argument("--check", action="store_true", help="also run the exact algorithm and report agreement, and "
                                                          "the tie-aware share of correct pointers and weight vs optimum")
     p.add_argument("--tol", type=float, default=None, help="dear: solver tolerance (default: the model's, 1e-3)")

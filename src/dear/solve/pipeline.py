@@ -45,7 +45,8 @@ def solve(algorithm: str, graph: Any, source: Any = None, model: str | None = No
     one-line ``ValueError`` naming the fix. Equal weights are tie-broken deterministically
     (:data:`dear.solve.convert.TIE_BREAK`). ``model``: a shipped model's name or a run directory;
     by default the DEAR trained for users' larger graphs where one ships for ``algorithm``
-    (``dear-train64``, ``dear-train32``), else the paper-protocol ``dear`` (:func:`dear.solve.run.default_model`).
+    (the first of :data:`dear.solve.run.USERS_DEARS`), else the paper-protocol ``dear``
+    (:func:`dear.solve.run.default_model`).
 
     Returns a dict: ``algorithm``, ``model``, ``source`` (the source node used: the first node
     when left out); the output probes keyed by node for graphs (``{node: parent}`` for

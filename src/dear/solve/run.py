@@ -25,10 +25,10 @@ from dear.nn.readout import hard_prediction
 from dear.specs import POINTER_TYPES, SPECS, Location
 
 
-#: The DEARs trained for the larger graphs users bring (training graphs of up to 64 or 32 nodes,
-#: not the protocol's 8-16, run longer), best first, shipped where they answer users' graphs
-#: better than the paper-protocol ``dear`` (docs/RESULTS.md, "solve on users' graphs").
-USERS_DEARS = ("dear-train64", "dear-train32")
+#: The DEARs trained for the larger graphs users bring (training graphs of up to 128, 64 or 32
+#: nodes, not the protocol's 8-16, run longer), best first, shipped where they answer users'
+#: graphs better than the paper-protocol ``dear`` (docs/RESULTS.md, "solve on users' graphs").
+USERS_DEARS = ("dear-train128", "dear-train64", "dear-train32")
 
 
 def default_model(algorithm: str) -> str:
