@@ -177,11 +177,11 @@ class _DeferredModule(types.ModuleType):
 _UNUSED_BY_SOLVE = ("torch._dynamo", "torch_geometric.datasets", "torch_geometric.transforms", "numba")
 
 
-def _defer_unused_modules(names: tuple[str, ...] = _UNUSED_BY_SOLVE) -> None:
-    """Put a stand-in for each module (not yet imported) in ``sys.modules``: the import waits
-    for a first use, which then gets the real module. Each is found without importing its
-    parent package."""
-    for name in names:
+def _defer_unused_modules() -> None:
+    """Put a stand-in for each module of :data:`_UNUSED_BY_SOLVE` not yet imported in
+    ``sys.modules``: the import waits for a first use, which then gets the real module. Each is
+    found without importing its parent package."""
+    for name in _UNUSED_BY_SOLVE:
         if name in sys.modules:
             continue
         parent = name.rpartition(".")[0]
