@@ -35,10 +35,10 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
 
         run_data_benchmark(out, algorithms=_algorithms(args.algorithms, ALGORITHMS))
     elif what == "inference":
-        from dear.bench.inference import DEFAULT_SIZES, run_inference_benchmark
+        from dear.bench.inference import DEFAULT_REPEATS, DEFAULT_SIZES, run_inference_benchmark
 
         run_inference_benchmark(out, _algorithms(args.algorithms, PAPER_ALGORITHMS), sizes=args.sizes or DEFAULT_SIZES,
-                                warmup=args.warmup, repeats=args.repeats or 5, runs=_table_runs(args),
+                                warmup=args.warmup, repeats=args.repeats or DEFAULT_REPEATS, runs=_table_runs(args),
                                 dear_column=args.dear_column)
     elif what == "tolerance":
         from dear.bench.tolerance import run_tolerance_benchmark
@@ -66,9 +66,9 @@ def run_benchmark(what: str, out: Path, args: argparse.Namespace) -> None:
                                       models=_names(args.models) or ("dear", "nar"))
         print(json.dumps(verdict, indent=2))
     elif what == "startup":
-        from dear.bench.startup import run_startup_benchmark
+        from dear.bench.startup import DEFAULT_REPEATS, run_startup_benchmark
 
-        print(json.dumps(run_startup_benchmark(out, repeats=args.repeats or 10), indent=2))
+        print(json.dumps(run_startup_benchmark(out, repeats=args.repeats or DEFAULT_REPEATS), indent=2))
     elif what == "large-graph":
         from dear.bench.inference import large_graph_benchmark
 

@@ -33,6 +33,7 @@ from dear.run import load_run
 from dear.solving import model_batch, pretrained_dir
 
 DEFAULT_SIZES = (16, 64, 256, 1024)
+DEFAULT_REPEATS = 5
 #: Array algorithms run on the complete graph with T = n (NAR): O(n^3) work per graph, so they
 #: stop at 256 nodes on a CPU.
 COMPLETE_GRAPH_CAP = 256
@@ -101,7 +102,7 @@ def _case(row: dict) -> tuple:
 
 
 def run_inference_benchmark(out_dir: Path, algorithms: Sequence[str], sizes: Sequence[int] = DEFAULT_SIZES,
-                            warmup: int = 2, repeats: int = 5, runs: Path | None = None, seed: int = 4,
+                            warmup: int = 2, repeats: int = DEFAULT_REPEATS, runs: Path | None = None, seed: int = 4,
                             dear_column: str = "dear") -> list[dict]:
     """Time NAR and DEAR side by side: the packaged models (``runs`` None; rows say
     :data:`SHIPPED`), else the table's seed-0 runs of ``nar`` and ``dear_column``."""

@@ -20,9 +20,11 @@ from tqdm.auto import tqdm
 from dear.bench.records import write_rows
 from dear.specs import PAPER_ALGORITHMS
 
-GRAPH = "0 1 1\n1 2 2\n0 2 5\n2 3 1\n"  # a weighted 4-node edge list
+GRAPH = "0 1 1\n1 2 2\n0 2 5\n2 3 1\n"  # a weighted edge list
+NODES = len({node for line in GRAPH.splitlines() for node in line.split()[:2]})
 ALGORITHM = PAPER_ALGORITHMS[0]  # bellman_ford: weighted, from a source, a shipped DEAR
 EXTRA_LIMIT_S = 1.0
+DEFAULT_REPEATS = 10
 
 
 def _seconds(argv: list[str]) -> float:
@@ -37,7 +39,7 @@ def startup_commands(graph: Path) -> dict[str, list[str]]:
             "dear solve": [sys.executable, "-m", "dear.cli", "solve", ALGORITHM, str(graph), "--source", "0"]}
 
 
-def run_startup_benchmark(out_dir: Path, repeats: int = 10) -> dict:
+def run_startup_benchmark(out_dir: Path, repeats: int = DEFAULT_REPEATS) -> dict:
     """Time ``repeats`` alternating runs of each command after one untimed run of each (which
     fills the file cache and numba's and Python's caches); write ``bench_startup.json``."""
     with tempfile.TemporaryDirectory() as folder:
@@ -53,7 +55,7 @@ def run_startup_benchmark(out_dir: Path, repeats: int = 10) -> dict:
     verdict = {"import_torch_s": median["import torch"], "solve_s": median["dear solve"], "extra_s": extra,
                "limit_s": EXTRA_LIMIT_S, "holds": extra <= EXTRA_LIMIT_S}
     meta = {"machine": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-            "python": platform.python_version(), "algorithm": ALGORITHM, "nodes": 4, "repeats": repeats,
+            "python": platform.python_version(), "algorithm": ALGORITHM, "nodes": NODES, "repeats": repeats,
             "verdict": verdict}
     write_rows(out_dir / "bench_startup.json", meta, rows)
     return verdict
