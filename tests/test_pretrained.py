@@ -78,3 +78,23 @@ def test_ship_takes_the_tables_seed_cells_or_the_curves_runs_and_only_evaluated_
     assert shipped == [tmp_path / "out" / "dear" / "mst_prim"]
     assert sorted(p.name for p in shipped[0].iterdir()) == [
         "config.json", "eval.json", "model.safetensors", "train_summary.json"]
+
+
+def test_evaluating_a_shipped_model_leaves_its_folder_untouched(capsys: pytest.CaptureFixture) -> None:
+    from dear.cli import main
+
+    run_dir = pretrained_dir("dear", PAPER_ALGORITHMS[0])
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+    assert main(["evaluate", str(run_dir), "--sizes", "6", "--samples", "2"]) == 0
+    assert "not written: shipped model folders are read-only" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
+
+
+def test_evaluating_a_shipped_model_into_out_writes_only_there(tmp_path: Path) -> None:
+    from dear.run import evaluate_run
+
+    run_dir = pretrained_dir("nar", PAPER_ALGORITHMS[0])
+    before = (run_dir / "eval.json").read_bytes()
+    scores, written = evaluate_run(run_dir, sizes=(6,), samples=2, out=tmp_path)
+    assert written == tmp_path / "eval.json" and json.loads(written.read_text()) == scores
+    assert (run_dir / "eval.json").read_bytes() == before
