@@ -98,3 +98,20 @@ def test_evaluating_a_shipped_model_into_out_writes_only_there(tmp_path: Path) -
     scores, written = evaluate_run(run_dir, sizes=(6,), samples=2, out=tmp_path)
     assert written == tmp_path / "eval.json" and json.loads(written.read_text()) == scores
     assert (run_dir / "eval.json").read_bytes() == before
+
+
+def test_shipped_table_shows_each_dears_convergence_beside_its_score() -> None:
+    from dear.bench.report import shipped_section
+
+    rows = {tuple(cell.strip() for cell in line.split("|")[1:3]): line.split("|")
+            for line in shipped_section(PRETRAINED_ROOT) if line.startswith("| ") and "`dear train" in line}
+    assert {(m, a) for m, a in SHIPPED} == set(rows)
+    for (model, algorithm), cells in rows.items():
+        evaluation = json.loads((pretrained_dir(model, algorithm) / "eval.json").read_text())
+        converged = cells[-2].strip()
+        if model.startswith("nar"):
+            assert converged == "–"
+        else:
+            at64 = evaluation["64"]
+            assert converged.startswith(f"{at64['converged_fraction']:.0%} ({at64['iterations_mean']:.1f})")
+            assert converged.endswith(f"; {at64['eval_tol']:g}, {at64['eval_max_iter']}")
