@@ -57,6 +57,7 @@ EXTRA_MODELS = {"dear-cgp": ("dear", ["--cgp"]), "dem": ("dem", []), "triplet": 
                 "dear-warm-tol0.01-sn": ("dear", [*WARM_TOL, "--spectral-norm"]),
                 "dear-warm-tol0.01-start1": ("dear", WARM_TOL_START),
                 "dear-warm-tol0.01-jac0.1-start1": ("dear", [*WARM_TOL, "--jacobian-weight", "0.1", "--start-noise", "1"]),
+                "dear-warm-tol0.01-jac0.01-start1": ("dear", [*WARM_TOL, "--jacobian-weight", "0.01", "--start-noise", "1"]),
                 # The shipped recipe aligned to the same seed's NAR (the paper's alignment, weight 0.01).
                 "dear-warm-tol0.01-start1-align": ("dear", WARM_TOL_START),
                 # For users' larger graphs (issue "solve for real users"): training graphs of 8-32 (or
