@@ -115,3 +115,11 @@ def test_shipped_table_shows_each_dears_convergence_beside_its_score() -> None:
             at64 = evaluation["64"]
             assert converged.startswith(f"{at64['converged_fraction']:.0%} ({at64['iterations_mean']:.1f})")
             assert converged.endswith(f"; {at64['eval_tol']:g}, {at64['eval_max_iter']}")
+
+
+def test_shipped_convergence_marks_a_size_not_measured() -> None:
+    from dear.bench.report import _shipped_convergence
+
+    solve = {"converged_fraction": 0.5, "iterations_mean": 3.0, "eval_tol": 0.01, "eval_max_iter": 160}
+    assert _shipped_convergence({"128": solve}) == "– / 50% (3.0); 0.01, 160"
+    assert _shipped_convergence({"64": {"score": 0.9}, "128": {"score": 0.8}}) == "–"  # a NAR

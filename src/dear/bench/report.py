@@ -662,11 +662,12 @@ def shipped_section(pretrained: Path) -> list[str]:
 def _shipped_convergence(evaluation: dict) -> str:
     """A shipped DEAR's converged share at 64 and 128 nodes as its eval.json measured it, with the
     tolerance and cap it was measured at (a NAR, which solves nothing: –)."""
-    sizes = [evaluation[size] for size in ("64", "128") if "converged_fraction" in evaluation.get(size, {})]
-    if not sizes:
+    sizes = [evaluation[size] if "converged_fraction" in evaluation.get(size, {}) else None for size in ("64", "128")]
+    solved = [e for e in sizes if e is not None]
+    if not solved:
         return "–"
-    shares = " / ".join(f"{e['converged_fraction']:.0%} ({e['iterations_mean']:.1f})" for e in sizes)
-    return f"{shares}; {sizes[0]['eval_tol']:g}, {sizes[0]['eval_max_iter']}"
+    shares = " / ".join("–" if e is None else f"{e['converged_fraction']:.0%} ({e['iterations_mean']:.1f})" for e in sizes)
+    return f"{shares}; {solved[0]['eval_tol']:g}, {solved[0]['eval_max_iter']}"
 
 
 def solve_section(results: Path) -> list[str]:
