@@ -24,7 +24,7 @@ from dear.algorithms import REGISTRY, get
 from dear.bench.inference import DEAR_VARIANTS, SHIPPED
 from dear.bench.records import dear_column
 from dear.bench.ship import PRETRAINED_ROOT
-from dear.bench.table import TAIL_FRACTION, aggregate, jacobian_weight, read_cells
+from dear.bench.table import TAIL_FRACTION, TEST_SIZES, aggregate, jacobian_weight, read_cells
 from dear.bench.uniqueness import STARTS
 from dear.config import same_recipe, train_command
 from dear.data.splits import TEST, TEST_SAMPLES
@@ -637,32 +637,38 @@ def tolerance_section(results: Path, out: Path) -> list[str]:
     return [*lines, "", f"![DEAR score vs solver iterations]({figure})"]
 
 
+#: The eval.json sizes the shipped table shows: the table's test sizes, which its cells (and so
+#: the models shipped from them) are scored at.
+SHIPPED_SIZES = tuple(map(str, TEST_SIZES))
+
+
 def shipped_section(pretrained: Path) -> list[str]:
     """How each shipped model was trained (its config.json) and what it scored (its eval.json)."""
     runs = sorted(pretrained.glob("*/*/config.json"))
     if not runs:
         return ["*No models shipped yet: run `dear bench ship`.*"]
     lines = [*_prose("shipped", test_graphs=TEST_SAMPLES, test_seed=TEST.seed), "",
-             "| shipped as | algorithm | trained with | steps | best val (graph size) | score @64 | score @128 | "
-             "converged @64 / @128 (mean iterations; tol, cap) |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| shipped as | algorithm | trained with | steps | best val (graph size) | "
+             + "".join(f"score @{size} | " for size in SHIPPED_SIZES)
+             + f"converged {' / '.join(f'@{size}' for size in SHIPPED_SIZES)} (mean iterations; tol, cap) |",
+             "|---|---|---|---|---|" + "---|" * (len(SHIPPED_SIZES) + 1)]
     for path in runs:
         config = json.loads(path.read_text())
         evaluation = _load(path.parent / "eval.json") or {}
         summary = _load(path.parent / "train_summary.json") or {}
         command = f"`{train_command(config)}`"
-        scores = [f"{evaluation[size]['score']:.3f}" if size in evaluation else "–" for size in ("64", "128")]
+        scores = "".join(f"{evaluation[size]['score']:.3f} | " if size in evaluation else "– | " for size in SHIPPED_SIZES)
         best, val_size = summary.get("best_val_score"), config.get("val_size", 16)
         lines.append(f"| {path.parent.parent.name} | {config['algorithm']} | {command} | {config['steps']} | "
-                     f"{'–' if best is None else f'{best:.3f} ({val_size})'} | {scores[0]} | {scores[1]} | "
+                     f"{'–' if best is None else f'{best:.3f} ({val_size})'} | {scores}"
                      f"{_shipped_convergence(evaluation)} |")
     return lines
 
 
 def _shipped_convergence(evaluation: dict) -> str:
-    """A shipped DEAR's converged share at 64 and 128 nodes as its eval.json measured it, with the
-    tolerance and cap it was measured at (a NAR, which solves nothing: –)."""
-    sizes = [evaluation[size] if "converged_fraction" in evaluation.get(size, {}) else None for size in ("64", "128")]
+    """A shipped DEAR's converged share at each of :data:`SHIPPED_SIZES` as its eval.json measured
+    it, with the tolerance and cap it was measured at (a NAR, which solves nothing: –)."""
+    sizes = [evaluation[size] if "converged_fraction" in evaluation.get(size, {}) else None for size in SHIPPED_SIZES]
     solved = [e for e in sizes if e is not None]
     if not solved:
         return "–"
